@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * `weft-server`: parse the config once, start the server, stop it cleanly on SIGTERM/SIGINT.
+ * Exit codes: 0 clean stop, 1 failure (or shutdown past its deadline), 2 bad configuration.
+ */
+import { parseConfig } from '../config/parse-config.js'
+import { ConfigError } from '../config/parse-value.js'
+import { renderHelp } from '../config/render-docs.js'
+import { createLogger } from '../logger.js'
+import { createSyncServer } from '../server.js'
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseConfig>
+  try {
+    parsed = parseConfig({ argv: process.argv.slice(2), env: process.env })
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(
+        `weft-server: ${error.message}\nRun weft-server --help for the options.\n`,
+      )
+      return 2
+    }
+    throw error
+  }
+  if (parsed.help) {
+    process.stdout.write(renderHelp())
+    return 0
+  }
+  const { config } = parsed
+  const logger = createLogger(config.logLevel)
+  const server = createSyncServer(config, { logger, processMetrics: true })
+  try {
+    await server.listen()
+  } catch (error) {
+    logger.fatal({ err: error }, 'could not start')
+    await server.close().catch(() => undefined)
+    return 1
+  }
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down')
+      const deadline = setTimeout(() => {
+        logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting')
+        resolve(1)
+      }, config.shutdownTimeoutMs)
+      deadline.unref()
+      server.close().then(
+        () => {
+          clearTimeout(deadline)
+          resolve(0)
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed')
+          resolve(1)
+        },
+      )
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `weft-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    )
+    process.exit(1)
+  },
+)

@@ -1,0 +1,219 @@
+/**
+ * Every configuration option of the server: one typed schema that parses the command line
+ * and the environment, prints `--help` and generates `docs/CONFIG.md`.
+ */
+import {
+  boolean,
+  bytes,
+  ConfigError,
+  duration,
+  integer,
+  oneOf,
+  optionalText,
+  text,
+  type ValueParser,
+} from './parse-value.js'
+
+/** One option: where it is read from, how it is parsed, its default and its meaning. */
+export interface OptionSpec<T> {
+  /** Command-line flag without the leading `--`. */
+  readonly flag: string
+  /** Environment variable. */
+  readonly env: string
+  readonly parser: ValueParser<T>
+  readonly default: T
+  /** A sentence or two for `--help` and `docs/CONFIG.md`. */
+  readonly description: string
+  /** Section heading in the docs. */
+  readonly group: 'Network' | 'Storage' | 'Limits' | 'Timing' | 'Logging'
+}
+
+const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec
+
+const MiB = 1024 * 1024
+
+/** The option schema. Keys are the property names of `ServerConfig`. */
+export const OPTIONS = {
+  host: option({
+    flag: 'host',
+    env: 'WEFT_HOST',
+    parser: text,
+    default: '127.0.0.1',
+    group: 'Network',
+    description:
+      'Interface to listen on. The default only accepts connections from this machine; use 0.0.0.0 (or ::) to accept them from the network, as the Docker image does.',
+  }),
+  port: option({
+    flag: 'port',
+    env: 'WEFT_PORT',
+    parser: integer(0, 65535),
+    default: 1234,
+    group: 'Network',
+    description: 'TCP port for HTTP and WebSocket. 0 picks a free port.',
+  }),
+  staticDir: option({
+    flag: 'static-dir',
+    env: 'WEFT_STATIC_DIR',
+    parser: optionalText,
+    default: null as string | null,
+    group: 'Network',
+    description:
+      'Directory of the web app served at `/` (`/d/<doc>` gets its index.html). Without it a plain page says that no editor is bundled.',
+  }),
+  storage: option({
+    flag: 'storage',
+    env: 'WEFT_STORAGE',
+    parser: oneOf(['leveldb', 'memory'] as const),
+    default: 'leveldb' as 'leveldb' | 'memory',
+    group: 'Storage',
+    description:
+      '`leveldb` stores documents in `--data-dir`; `memory` keeps them only while the process runs (tests, benchmarks).',
+  }),
+  dataDir: option({
+    flag: 'data-dir',
+    env: 'WEFT_DATA_DIR',
+    parser: text,
+    default: './data',
+    group: 'Storage',
+    description:
+      'Directory of the LevelDB database; created when missing. One server per directory.',
+  }),
+  fsync: option({
+    flag: 'fsync',
+    env: 'WEFT_FSYNC',
+    parser: boolean,
+    default: false,
+    group: 'Storage',
+    description:
+      'Flush every write batch to disk. Without it an update survives a crash of the process; with it, also a power loss, at the cost of one disk flush per batch.',
+  }),
+  compactAfterUpdates: option({
+    flag: 'compact-after-updates',
+    env: 'WEFT_COMPACT_AFTER_UPDATES',
+    parser: integer(1, 1_000_000),
+    default: 500,
+    group: 'Storage',
+    description:
+      'Merge a document’s stored updates into one snapshot once this many were appended since the last.',
+  }),
+  compactAfterBytes: option({
+    flag: 'compact-after-bytes',
+    env: 'WEFT_COMPACT_AFTER_BYTES',
+    parser: bytes(1024, 1024 * MiB),
+    default: 1 * MiB,
+    group: 'Storage',
+    description:
+      'Also compact once the appended updates pass this size, or the snapshot’s size if that is larger.',
+  }),
+  maxFrameBytes: option({
+    flag: 'max-frame-bytes',
+    env: 'WEFT_MAX_FRAME_BYTES',
+    parser: bytes(1024, 1024 * MiB),
+    default: 8 * MiB,
+    group: 'Limits',
+    description: 'Largest WebSocket frame accepted; a bigger one closes the socket with 1009.',
+  }),
+  maxBufferedBytes: option({
+    flag: 'max-buffered-bytes',
+    env: 'WEFT_MAX_BUFFERED_BYTES',
+    parser: bytes(1024, 4096 * MiB),
+    default: 16 * MiB,
+    group: 'Limits',
+    description:
+      'Unsent bytes a socket may hold before it is dropped as a slow consumer. At least `--max-frame-bytes`.',
+  }),
+  maxPendingBytes: option({
+    flag: 'max-pending-bytes',
+    env: 'WEFT_MAX_PENDING_BYTES',
+    parser: bytes(1024, 4096 * MiB),
+    default: 64 * MiB,
+    group: 'Limits',
+    description:
+      'Bytes of updates per document waiting to be stored (storage slow or failing) before further updates are refused with 1013.',
+  }),
+  maxQueuedFrames: option({
+    flag: 'max-queued-frames',
+    env: 'WEFT_MAX_QUEUED_FRAMES',
+    parser: integer(1, 100_000),
+    default: 64,
+    group: 'Limits',
+    description:
+      'Frames a client may send before its document has loaded (at most `--max-frame-bytes` in all); more closes it with 4429.',
+  }),
+  maxAwarenessStateBytes: option({
+    flag: 'max-awareness-state-bytes',
+    env: 'WEFT_MAX_AWARENESS_STATE_BYTES',
+    parser: bytes(64, 16 * MiB),
+    default: 16 * 1024,
+    group: 'Limits',
+    description: 'Largest presence (awareness) state relayed; bigger ones are dropped and counted.',
+  }),
+  heartbeatIntervalMs: option({
+    flag: 'heartbeat-interval',
+    env: 'WEFT_HEARTBEAT_INTERVAL',
+    parser: duration(100, 3_600_000),
+    default: 30_000,
+    group: 'Timing',
+    description:
+      'Ping every socket this often; one that has not answered the previous ping is terminated and its presence removed.',
+  }),
+  idleTimeoutMs: option({
+    flag: 'idle-timeout',
+    env: 'WEFT_IDLE_TIMEOUT',
+    parser: duration(0, 86_400_000),
+    default: 30_000,
+    group: 'Timing',
+    description: 'Unload a document (after storing it) once it has had no client for this long.',
+  }),
+  loadTimeoutMs: option({
+    flag: 'load-timeout',
+    env: 'WEFT_LOAD_TIMEOUT',
+    parser: duration(100, 600_000),
+    default: 15_000,
+    group: 'Timing',
+    description: 'Close a client with 1013 if its document has not loaded within this time.',
+  }),
+  shutdownTimeoutMs: option({
+    flag: 'shutdown-timeout',
+    env: 'WEFT_SHUTDOWN_TIMEOUT',
+    parser: duration(100, 600_000),
+    default: 10_000,
+    group: 'Timing',
+    description:
+      'On SIGTERM/SIGINT, the time allowed to store every document and close; past it the process exits with 1.',
+  }),
+  logLevel: option({
+    flag: 'log-level',
+    env: 'WEFT_LOG_LEVEL',
+    parser: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    default: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
+    group: 'Logging',
+    description: 'Least severe level logged (JSON lines on standard output).',
+  }),
+} as const
+
+type Options = typeof OPTIONS
+
+/** The server configuration, parsed and validated once at start-up. */
+export type ServerConfig = {
+  readonly [K in keyof Options]: Options[K] extends OptionSpec<infer T> ? T : never
+}
+
+/** The defaults of every option. */
+export function defaultConfig(): ServerConfig {
+  const config: Record<string, unknown> = {}
+  for (const [key, spec] of Object.entries(OPTIONS)) config[key] = spec.default
+  return config as ServerConfig
+}
+
+/**
+ * Check rules that involve more than one option.
+ *
+ * @throws {ConfigError}
+ */
+export function validateConfig(config: ServerConfig): ServerConfig {
+  if (config.maxBufferedBytes < config.maxFrameBytes) {
+    throw new ConfigError('--max-buffered-bytes must be at least --max-frame-bytes')
+  }
+  return config
+}

@@ -1,0 +1,68 @@
+/** Plain HTTP on the server's port: health, readiness, metrics and the web app. */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { StaticHandler } from './static-files.js'
+
+/** What the HTTP routes read from the server. */
+export interface HttpDeps {
+  readonly logger: Logger
+  readonly registry: Registry
+  readonly serveStatic: StaticHandler
+  /** Why the server is not ready, or null when it is. */
+  readonly notReadyReason: () => string | null
+}
+
+/** The request listener of the HTTP server. */
+export function createHttpHandler(
+  deps: HttpDeps,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(deps, req, res).catch((error: unknown) => {
+      deps.logger.error({ err: error, url: req.url }, 'HTTP handler failed')
+      if (!res.headersSent) json(res, 500, { error: 'internal error' })
+      else res.destroy()
+    })
+  }
+}
+
+async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD')
+    json(res, 405, { error: 'method not allowed' })
+    return
+  }
+  switch (pathname) {
+    case '/healthz':
+      json(res, 200, { status: 'ok' })
+      return
+    case '/readyz': {
+      const reason = deps.notReadyReason()
+      json(
+        res,
+        reason === null ? 200 : 503,
+        reason === null ? { status: 'ready' } : { status: 'not ready', reason },
+      )
+      return
+    }
+    case '/metrics': {
+      const body = await deps.registry.metrics()
+      res.writeHead(200, { 'content-type': deps.registry.contentType, 'cache-control': 'no-store' })
+      res.end(body)
+      return
+    }
+  }
+  if (await deps.serveStatic(req, res, pathname)) return
+  json(res, 404, { error: 'not found' })
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  })
+  res.end(text)
+}

@@ -1,0 +1,158 @@
+/**
+ * Prometheus metrics of one server, on a registry of its own (never prom-client's global
+ * default registry, so several servers in one process do not collide). Labels have bounded
+ * values only: never a document name or a user.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+/** Message kinds used as the `type` label of frame counters. */
+export type FrameKind =
+  | 'sync-step1'
+  | 'sync-step2'
+  | 'sync-update'
+  | 'awareness'
+  | 'query-awareness'
+  | 'invalid'
+
+/** The metrics a server updates. */
+export interface ServerMetrics {
+  readonly registry: Registry
+  readonly connectionsOpen: Gauge
+  readonly roomsLoaded: Gauge
+  readonly framesReceived: Counter<'type'>
+  readonly bytesReceived: Counter
+  readonly framesSent: Counter
+  readonly bytesSent: Counter
+  readonly framesRejected: Counter<'reason'>
+  readonly updatesApplied: Counter
+  readonly awarenessDropped: Counter<'reason'>
+  readonly persistBatches: Counter
+  readonly persistBatchUpdates: Histogram
+  readonly persistSeconds: Histogram
+  readonly persistFailures: Counter
+  readonly compactions: Counter
+  readonly compactionFailures: Counter
+  readonly roomLoads: Counter
+  readonly roomLoadSeconds: Histogram
+  readonly roomLoadFailures: Counter
+  readonly roomUnloads: Counter
+  readonly closes: Counter<'code'>
+}
+
+/** Create a server's metrics. `withProcessMetrics` adds prom-client's process/runtime set. */
+export function createMetrics(options: { withProcessMetrics: boolean }): ServerMetrics {
+  const registry = new Registry()
+  if (options.withProcessMetrics) collectDefaultMetrics({ register: registry, prefix: 'weft_' })
+  const registers = [registry]
+  const seconds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+  return {
+    registry,
+    connectionsOpen: new Gauge({
+      name: 'weft_connections_open',
+      help: 'WebSocket connections currently open.',
+      registers,
+    }),
+    roomsLoaded: new Gauge({
+      name: 'weft_rooms_loaded',
+      help: 'Documents currently loaded in memory.',
+      registers,
+    }),
+    framesReceived: new Counter({
+      name: 'weft_frames_received_total',
+      help: 'WebSocket frames received from clients, by message type.',
+      labelNames: ['type'],
+      registers,
+    }),
+    bytesReceived: new Counter({
+      name: 'weft_received_bytes_total',
+      help: 'Bytes of WebSocket frames received from clients.',
+      registers,
+    }),
+    framesSent: new Counter({
+      name: 'weft_frames_sent_total',
+      help: 'WebSocket frames sent to clients.',
+      registers,
+    }),
+    bytesSent: new Counter({
+      name: 'weft_sent_bytes_total',
+      help: 'Bytes of WebSocket frames sent to clients.',
+      registers,
+    }),
+    framesRejected: new Counter({
+      name: 'weft_frames_rejected_total',
+      help: 'Frames refused (the socket is closed), by reason code.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    updatesApplied: new Counter({
+      name: 'weft_updates_applied_total',
+      help: 'Document updates from clients applied to a room.',
+      registers,
+    }),
+    awarenessDropped: new Counter({
+      name: 'weft_awareness_states_dropped_total',
+      help: 'Awareness entries not relayed, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    persistBatches: new Counter({
+      name: 'weft_persist_batches_total',
+      help: 'Update batches written to storage.',
+      registers,
+    }),
+    persistBatchUpdates: new Histogram({
+      name: 'weft_persist_batch_updates',
+      help: 'Updates per written batch of one room.',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers,
+    }),
+    persistSeconds: new Histogram({
+      name: 'weft_persist_duration_seconds',
+      help: 'Time from handing a batch to storage until it is durable.',
+      buckets: seconds,
+      registers,
+    }),
+    persistFailures: new Counter({
+      name: 'weft_persist_failures_total',
+      help: 'Failed storage writes (each is retried).',
+      registers,
+    }),
+    compactions: new Counter({
+      name: 'weft_compactions_total',
+      help: 'Documents compacted into a snapshot.',
+      registers,
+    }),
+    compactionFailures: new Counter({
+      name: 'weft_compaction_failures_total',
+      help: 'Failed compactions (the updates stay stored; compaction is tried again later).',
+      registers,
+    }),
+    roomLoads: new Counter({
+      name: 'weft_room_loads_total',
+      help: 'Documents loaded from storage into memory.',
+      registers,
+    }),
+    roomLoadSeconds: new Histogram({
+      name: 'weft_room_load_duration_seconds',
+      help: 'Time to load a document from storage.',
+      buckets: seconds,
+      registers,
+    }),
+    roomLoadFailures: new Counter({
+      name: 'weft_room_load_failures_total',
+      help: 'Documents that failed to load (their clients are closed with 1011/1013).',
+      registers,
+    }),
+    roomUnloads: new Counter({
+      name: 'weft_room_unloads_total',
+      help: 'Idle documents flushed and unloaded from memory.',
+      registers,
+    }),
+    closes: new Counter({
+      name: 'weft_closes_total',
+      help: 'Connections closed, by WebSocket close code (1006: died without a close frame).',
+      labelNames: ['code'],
+      registers,
+    }),
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The rooms of one server: loads each document once however many clients join at the same
+ * time, and flushes and unloads rooms nobody has used for `idleTimeoutMs`.
+ */
+import type { Logger } from 'pino'
+import type { ServerMetrics } from '../metrics.js'
+import { loadRoom, type Room, type RoomDeps, type RoomOptions } from './room.js'
+
+/** Registry settings. */
+/** Services of the registry: those of its rooms, and notifications. */
+export interface RoomRegistryDeps extends RoomDeps {
+  readonly onRoomLoaded: (name: string) => void
+  readonly onRoomUnloaded: (name: string) => void
+}
+
+export interface RoomRegistryOptions {
+  /** A room without clients for this long is flushed, compacted and unloaded. */
+  readonly idleTimeoutMs: number
+  readonly room: RoomOptions
+}
+
+/** A claim on a room; see `RoomRegistry.acquire`. */
+export interface RoomHold {
+  /** The loaded room; rejects when loading failed. */
+  readonly ready: Promise<Room>
+  /** Give the hold back (idempotent). The last release starts the idle timer. */
+  release(): void
+}
+
+interface Entry {
+  /** Connections holding the room (joined, or waiting for it to load). */
+  holds: number
+  /** The room, once loaded. */
+  room: Room | null
+  /** The load in progress or done; shared by everyone who joins meanwhile. */
+  loading: Promise<Room>
+  idleTimer: NodeJS.Timeout | null
+  /** Set while the room is being flushed and unloaded. */
+  unloading: Promise<void> | null
+}
+
+/** Loads, shares and unloads rooms. */
+export class RoomRegistry {
+  readonly #entries = new Map<string, Entry>()
+  readonly #options: RoomRegistryOptions
+  readonly #deps: RoomRegistryDeps
+  readonly #logger: Logger
+  readonly #metrics: ServerMetrics
+
+  constructor(options: RoomRegistryOptions, deps: RoomRegistryDeps) {
+    this.#options = options
+    this.#deps = deps
+    this.#logger = deps.logger
+    this.#metrics = deps.metrics
+  }
+
+  /** Number of rooms in memory (loaded or loading). */
+  get size(): number {
+    return this.#entries.size
+  }
+
+  /** Loaded rooms. */
+  *rooms(): IterableIterator<Room> {
+    for (const entry of this.#entries.values()) if (entry.room !== null) yield entry.room
+  }
+
+  /**
+   * Hold the room of `name`, loading it if nobody else already is. The hold keeps the room
+   * loaded until it is released; release every hold exactly once, whether or not `ready`
+   * resolved.
+   */
+  acquire(name: string): RoomHold {
+    let held: Entry | null = null
+    let released = false
+    const bind = (): Promise<Room> => {
+      const existing = this.#entries.get(name)
+      if (existing?.unloading != null) {
+        // Being unloaded: wait until it is gone, then load it afresh.
+        return existing.unloading.then(() =>
+          released ? Promise.reject(new Error('hold released while waiting')) : bind(),
+        )
+      }
+      const entry = existing ?? this.#load(name)
+      entry.holds++
+      this.#cancelIdle(entry)
+      held = entry
+      return entry.loading
+    }
+    const ready = bind()
+    return {
+      ready,
+      release: () => {
+        if (released) return
+        released = true
+        if (held !== null) this.#release(name, held)
+      },
+    }
+  }
+
+  #load(name: string): Entry {
+    const entry: Entry = {
+      holds: 0,
+      room: null,
+      loading: loadRoom(name, this.#options.room, this.#deps),
+      idleTimer: null,
+      unloading: null,
+    }
+    this.#entries.set(name, entry)
+    this.#metrics.roomsLoaded.set(this.#entries.size)
+    entry.loading.then(
+      (room) => {
+        entry.room = room
+        this.#deps.onRoomLoaded(name)
+        if (entry.holds === 0) this.#startIdle(name, entry)
+      },
+      (error: unknown) => {
+        this.#metrics.roomLoadFailures.inc()
+        this.#logger.error({ err: error, room: name }, 'loading the document failed')
+        this.#remove(name, entry)
+      },
+    )
+    return entry
+  }
+
+  #release(name: string, entry: Entry): void {
+    entry.holds--
+    if (entry.holds === 0 && entry.room !== null) this.#startIdle(name, entry)
+  }
+
+  #startIdle(name: string, entry: Entry): void {
+    if (entry.unloading !== null || entry.idleTimer !== null) return
+    entry.idleTimer = setTimeout(() => {
+      entry.idleTimer = null
+      void this.#unload(name, entry, 'idle')
+    }, this.#options.idleTimeoutMs)
+    entry.idleTimer.unref()
+  }
+
+  /**
+   * Drop a room that can no longer be used (its peers are being closed). What it made durable
+   * stays; the next `acquire` loads it from storage again.
+   */
+  discard(room: Room): void {
+    const entry = this.#entries.get(room.name)
+    if (entry === undefined || entry.room !== room || entry.unloading !== null) return
+    void this.#unload(room.name, entry, 'failed')
+  }
+
+  /** Flush and unload every room (for shutdown). Resolves when all are stored. */
+  async closeAll(): Promise<void> {
+    const unloads: Promise<void>[] = []
+    for (const [name, entry] of this.#entries) {
+      unloads.push(
+        entry.unloading ??
+          entry.loading.then(
+            () => this.#unload(name, entry, 'shutdown'),
+            () => undefined,
+          ),
+      )
+    }
+    await Promise.all(unloads)
+  }
+
+  #unload(name: string, entry: Entry, why: 'idle' | 'failed' | 'shutdown'): Promise<void> {
+    if (entry.unloading !== null) return entry.unloading
+    this.#cancelIdle(entry)
+    const room = entry.room
+    entry.unloading = (async () => {
+      if (room === null) return
+      try {
+        if (why === 'failed') await room.flush()
+        else await room.flushAndCompact()
+      } catch (error) {
+        this.#logger.error(
+          { err: error, room: name, why },
+          'flushing the room before unloading failed',
+        )
+      }
+      room.destroy()
+      this.#metrics.roomUnloads.inc()
+      this.#logger.debug({ room: name, why }, 'room unloaded')
+    })().finally(() => {
+      this.#remove(name, entry)
+      this.#deps.onRoomUnloaded(name)
+    })
+    return entry.unloading
+  }
+
+  #remove(name: string, entry: Entry): void {
+    this.#cancelIdle(entry)
+    if (this.#entries.get(name) === entry) this.#entries.delete(name)
+    this.#metrics.roomsLoaded.set(this.#entries.size)
+  }
+
+  #cancelIdle(entry: Entry): void {
+    if (entry.idleTimer !== null) clearTimeout(entry.idleTimer)
+    entry.idleTimer = null
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * One document being edited: a Y.Doc, its presence table, its peers and its write path,
+ * composed (a room has a Y.Doc; it is not one).
+ */
+import type { Logger } from 'pino'
+import * as Y from 'yjs'
+import type { ServerMetrics } from '../metrics.js'
+import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../protocol/awareness-codec.js'
+import {
+  type ClientMessage,
+  encodeAwarenessMessage,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+} from '../protocol/codec.js'
+import { ProtocolError } from '../protocol/protocol-error.js'
+import type { DocStore } from '../storage/doc-store.js'
+import { PresenceTable, type PresenceValidator } from './presence-table.js'
+import { type DurableBatch, type PersistenceOptions, RoomPersistence } from './room-persistence.js'
+
+/** What a room needs from a connected client. */
+export interface Peer {
+  /** Short id for logs. */
+  readonly id: string
+  /** Send one frame; a peer that cannot take it closes itself. */
+  send(frame: Uint8Array): void
+  /** Close the peer's connection with a close code and reason. */
+  close(code: number, reason: string): void
+}
+
+/** Room settings, from the server config. */
+export interface RoomOptions extends PersistenceOptions {
+  /** Largest presence state relayed, in bytes of JSON. */
+  readonly maxAwarenessStateBytes: number
+  /** Updates applied but not yet durable, in bytes, beyond which updates are refused. */
+  readonly maxPendingBytes: number
+  /** Shape check of presence states (for example `parsePresence` from `@weft/awareness`). */
+  readonly validatePresence?: PresenceValidator | undefined
+}
+
+/** Services a room uses. */
+export interface RoomDeps {
+  readonly store: DocStore
+  readonly logger: Logger
+  readonly metrics: ServerMetrics
+}
+
+/** A room the server cannot keep using; its peers should reconnect. */
+export class RoomFailedError extends Error {
+  override readonly name = 'RoomFailedError'
+}
+
+/** The empty update (no structs, no deletions) clients send when they have nothing new. */
+const isEmptyUpdate = (update: Uint8Array): boolean =>
+  update.byteLength === 2 && update[0] === 0 && update[1] === 0
+
+/**
+ * Load a document from storage into a new room. The document is complete before the room
+ * exists, so no peer can ever be sent a partial state.
+ */
+export async function loadRoom(name: string, options: RoomOptions, deps: RoomDeps): Promise<Room> {
+  const started = performance.now()
+  const stored = await deps.store.load(name)
+  const doc = new Y.Doc({ gc: true })
+  if (stored.updates.length > 0) {
+    Y.applyUpdate(
+      doc,
+      stored.updates.length === 1
+        ? (stored.updates[0] as Uint8Array)
+        : Y.mergeUpdates(stored.updates),
+    )
+  }
+  deps.metrics.roomLoads.inc()
+  deps.metrics.roomLoadSeconds.observe((performance.now() - started) / 1000)
+  return new Room(name, doc, options, deps, stored)
+}
+
+/** A loaded document and everyone editing it. */
+export class Room {
+  readonly name: string
+  readonly #doc: Y.Doc
+  readonly #options: RoomOptions
+  readonly #deps: RoomDeps
+  readonly #peers = new Set<Peer>()
+  readonly #presence: PresenceTable<Peer>
+  readonly #persistence: RoomPersistence<Peer>
+  #failed: RoomFailedError | null = null
+
+  constructor(
+    name: string,
+    doc: Y.Doc,
+    options: RoomOptions,
+    deps: RoomDeps,
+    stored: { snapshotBytes: number; appendedCount: number; appendedBytes: number },
+  ) {
+    this.name = name
+    this.#doc = doc
+    this.#options = options
+    this.#deps = deps
+    this.#presence = new PresenceTable<Peer>({
+      maxStateBytes: options.maxAwarenessStateBytes,
+      validate: options.validatePresence,
+    })
+    this.#persistence = new RoomPersistence<Peer>(
+      {
+        name,
+        store: deps.store,
+        logger: deps.logger,
+        metrics: deps.metrics,
+        onDurable: (batch) => this.#relay(batch),
+        snapshot: () => Y.encodeStateAsUpdate(this.#doc),
+      },
+      options,
+      stored,
+    )
+  }
+
+  /** Number of connected peers. */
+  get peerCount(): number {
+    return this.#peers.size
+  }
+
+  /** Set once the room cannot be used any more (see `RoomFailedError`). */
+  get failure(): RoomFailedError | null {
+    return this.#failed
+  }
+
+  /**
+   * Add a peer: it is sent the server's sync step 1 and every presence state, then receives
+   * every durable update of the room.
+   */
+  join(peer: Peer): void {
+    this.#peers.add(peer)
+    peer.send(encodeSyncStep1(Y.encodeStateVector(this.#doc)))
+    const states = this.#presence.entries()
+    if (states.length > 0) peer.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)))
+  }
+
+  /** Remove a peer, and for everyone else the presence states it introduced. */
+  leave(peer: Peer): void {
+    if (!this.#peers.delete(peer)) return
+    const removals = this.#presence.removeOwner(peer)
+    if (removals.length > 0) {
+      this.#broadcast(encodeAwarenessMessage(encodeAwarenessUpdate(removals)), peer)
+    }
+  }
+
+  /**
+   * Handle one decoded message of a joined peer.
+   *
+   * @throws {ProtocolError} when the payload is refused; the caller closes that peer only.
+   * @throws {RoomFailedError} when the room can no longer be used.
+   */
+  handle(peer: Peer, message: ClientMessage): void {
+    if (this.#failed !== null) throw this.#failed
+    switch (message.type) {
+      case 'sync-step1':
+        this.#answerStep1(peer, message.stateVector)
+        return
+      case 'sync-step2':
+      case 'sync-update':
+        this.#applyUpdate(peer, message.update)
+        return
+      case 'awareness':
+        this.#applyAwareness(peer, message.update)
+        return
+      case 'query-awareness':
+        peer.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.#presence.entries())))
+        return
+      default: {
+        const unreachable: never = message
+        throw new Error(`unhandled message ${JSON.stringify(unreachable)}`)
+      }
+    }
+  }
+
+  /** Close every peer, for example with 1013 after the room failed. */
+  closePeers(code: number, reason: string): void {
+    for (const peer of [...this.#peers]) peer.close(code, reason)
+  }
+
+  /** Resolves once every applied update is durable. */
+  flush(): Promise<void> {
+    return this.#persistence.whenIdle()
+  }
+
+  /** Flush, then store the document as one snapshot if updates were appended since the last. */
+  async flushAndCompact(): Promise<void> {
+    await this.#persistence.compactIfAppended()
+  }
+
+  /** Release the document. Call after `flush()`; anything not yet durable is dropped. */
+  destroy(): void {
+    this.#persistence.stop()
+    this.#peers.clear()
+    this.#doc.destroy()
+  }
+
+  #answerStep1(peer: Peer, stateVector: Uint8Array): void {
+    let diff: Uint8Array
+    try {
+      diff = Y.encodeStateAsUpdate(this.#doc, stateVector)
+    } catch (cause) {
+      throw new ProtocolError('INVALID_UPDATE', 'state vector does not decode', { cause })
+    }
+    // The diff may contain updates not yet durable: send it only once they are.
+    const reply = encodeSyncStep2(diff)
+    this.#persistence.afterDurable(() => peer.send(reply))
+  }
+
+  #applyUpdate(peer: Peer, update: Uint8Array): void {
+    if (isEmptyUpdate(update)) return
+    if (this.#persistence.pendingBytes + update.byteLength > this.#options.maxPendingBytes) {
+      throw new ProtocolError('STORAGE_BACKLOG', 'too many updates waiting to be stored')
+    }
+    try {
+      // Decoding reads every struct and the delete set without touching the document, so a
+      // malformed update is refused before it could be half-applied.
+      Y.decodeUpdate(update)
+    } catch (cause) {
+      throw new ProtocolError('INVALID_UPDATE', 'update does not decode', { cause })
+    }
+    try {
+      Y.applyUpdate(this.#doc, update, peer)
+    } catch (cause) {
+      // It decoded but Yjs failed while integrating it: the document may be half-changed.
+      // Its durable state is intact, so fail the room: its peers reconnect and it reloads.
+      this.#failed = new RoomFailedError(`update from ${peer.id} failed to apply`, { cause })
+      this.#deps.logger.error(
+        { err: cause, room: this.name, peer: peer.id },
+        'an update that decoded failed to apply; reloading the room from storage',
+      )
+      throw this.#failed
+    }
+    this.#deps.metrics.updatesApplied.inc()
+    this.#persistence.add(update, peer)
+  }
+
+  #applyAwareness(peer: Peer, update: Uint8Array): void {
+    const entries = decodeAwarenessUpdate(update)
+    const { accepted, dropped } = this.#presence.apply(peer, entries)
+    for (const { reason } of dropped) {
+      if (reason !== 'stale') this.#deps.metrics.awarenessDropped.inc({ reason })
+    }
+    if (accepted.length === 0) return
+    // Relay the client's bytes as they are unless something in them was dropped. The sender
+    // gets its own update back, as from the reference server: y-websocket clients reconnect
+    // when they receive nothing for 30 s, and their awareness renewal (every 15 s) is what a
+    // client alone in a room receives.
+    const payload = accepted.length === entries.length ? update : encodeAwarenessUpdate(accepted)
+    this.#broadcast(encodeAwarenessMessage(payload), null)
+  }
+
+  #relay(batch: DurableBatch<Peer>): void {
+    const { updates } = batch
+    const update = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates([...updates])
+    this.#broadcast(encodeSyncUpdate(update), batch.soleOrigin)
+  }
+
+  /** Send the same bytes to every peer but `skip`. */
+  #broadcast(frame: Uint8Array, skip: Peer | null): void {
+    for (const peer of this.#peers) {
+      if (peer !== skip) peer.send(frame)
+    }
+  }
+}

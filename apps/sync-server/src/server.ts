@@ -1,0 +1,247 @@
+/**
+ * The sync server: HTTP and WebSocket on one port, rooms, storage. Built from a parsed
+ * config and injected services; nothing here reads the environment.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import type { Logger } from 'pino'
+import { WebSocketServer } from 'ws'
+import type { ServerConfig } from './config/options.js'
+import { createHttpHandler } from './http/http-handler.js'
+import { createStaticHandler } from './http/static-files.js'
+import { silentLogger } from './logger.js'
+import { createMetrics, type ServerMetrics } from './metrics.js'
+import { CloseCode } from './protocol/close-codes.js'
+import type { PresenceValidator } from './room/presence-table.js'
+import { RoomRegistry } from './room/room-registry.js'
+import type { DocStore } from './storage/doc-store.js'
+import { openLevelDbStore } from './storage/leveldb-store.js'
+import { createMemoryStore } from './storage/memory-store.js'
+import { Connection } from './transport/connection.js'
+import { parseDocName } from './transport/doc-name.js'
+
+/** Services the server can be given instead of building its own. */
+export interface SyncServerDeps {
+  /** Defaults to a silent logger. */
+  readonly logger?: Logger
+  /** A store to use instead of opening one from the config. The server does not close it. */
+  readonly store?: DocStore
+  /** Shape check of presence states before they are relayed. */
+  readonly validatePresence?: PresenceValidator
+  /** Add prom-client's process metrics (CPU, memory, event loop) to `/metrics`. */
+  readonly processMetrics?: boolean
+  /** Called after a document was loaded into memory. */
+  readonly onRoomLoaded?: (name: string) => void
+  /** Called after a document was stored and unloaded from memory. */
+  readonly onRoomUnloaded?: (name: string) => void
+}
+
+/** A running (or runnable) sync server. */
+export interface SyncServer {
+  /** Open storage and start listening. Resolves with the bound address. */
+  listen(): Promise<AddressInfo>
+  /**
+   * Stop: refuse new connections, close sockets with 1001, store every document, close
+   * storage. Resolves when everything is durable.
+   */
+  close(): Promise<void>
+  /** The bound address, once listening. */
+  readonly address: AddressInfo | null
+  readonly metrics: ServerMetrics
+  /** Number of rooms in memory. */
+  readonly roomCount: number
+  /** Number of open client sockets. */
+  readonly connectionCount: number
+}
+
+/**
+ * Create a sync server.
+ *
+ * @example
+ * const server = createSyncServer({ ...defaultConfig(), port: 0, storage: 'memory' })
+ * const { port } = await server.listen()
+ * // y-websocket clients connect to ws://127.0.0.1:<port>/<document>
+ * await server.close()
+ */
+export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): SyncServer {
+  const logger = deps.logger ?? silentLogger()
+  const metrics = createMetrics({ withProcessMetrics: deps.processMetrics ?? false })
+  const connections = new Set<Connection>()
+  let store: DocStore | null = deps.store ?? null
+  const ownsStore = deps.store === undefined
+  let registry: RoomRegistry | null = null
+  let state: 'new' | 'listening' | 'closing' | 'closed' = 'new'
+  let heartbeat: NodeJS.Timeout | null = null
+  let nextConnectionId = 1
+  let closing: Promise<void> | null = null
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  })
+
+  const http: Server = createServer(
+    createHttpHandler({
+      logger,
+      registry: metrics.registry,
+      serveStatic: createStaticHandler(config.staticDir),
+      notReadyReason: () => {
+        if (state !== 'listening') return `server is ${state}`
+        if (store === null || !store.isOpen) return 'storage is not open'
+        return null
+      },
+    }),
+  )
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'))
+    if (state !== 'listening' || registry === null) {
+      rejectUpgrade(socket, 503, 'server is shutting down')
+      return
+    }
+    const parsed = parseDocName(req.url)
+    if (!parsed.ok) {
+      rejectUpgrade(socket, 400, parsed.reason)
+      return
+    }
+    const rooms = registry
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const id = `c${nextConnectionId++}`
+      const connection = new Connection(
+        id,
+        ws,
+        parsed.name,
+        {
+          maxBufferedBytes: config.maxBufferedBytes,
+          maxQueuedFrames: config.maxQueuedFrames,
+          maxQueuedBytes: config.maxFrameBytes,
+          loadTimeoutMs: config.loadTimeoutMs,
+        },
+        {
+          registry: rooms,
+          logger,
+          metrics,
+          onClosed: (closed) => {
+            connections.delete(closed)
+            metrics.connectionsOpen.set(connections.size)
+          },
+        },
+      )
+      connections.add(connection)
+      metrics.connectionsOpen.set(connections.size)
+      logger.debug(
+        { conn: id, room: parsed.name, ip: req.socket.remoteAddress },
+        'connection opened',
+      )
+    })
+  })
+
+  async function listen(): Promise<AddressInfo> {
+    if (state !== 'new') throw new Error(`cannot listen: server is ${state}`)
+    store ??=
+      config.storage === 'memory'
+        ? createMemoryStore()
+        : await openLevelDbStore({ dir: config.dataDir, fsync: config.fsync })
+    registry = new RoomRegistry(
+      {
+        idleTimeoutMs: config.idleTimeoutMs,
+        room: {
+          compactAfterUpdates: config.compactAfterUpdates,
+          compactAfterBytes: config.compactAfterBytes,
+          retryDelayMs: 100,
+          maxRetryDelayMs: 5000,
+          maxAwarenessStateBytes: config.maxAwarenessStateBytes,
+          maxPendingBytes: config.maxPendingBytes,
+          validatePresence: deps.validatePresence,
+        },
+      },
+      {
+        store,
+        logger,
+        metrics,
+        onRoomLoaded: deps.onRoomLoaded ?? (() => undefined),
+        onRoomUnloaded: deps.onRoomUnloaded ?? (() => undefined),
+      },
+    )
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject)
+      http.listen(config.port, config.host, () => {
+        http.off('error', reject)
+        resolve()
+      })
+    })
+    state = 'listening'
+    heartbeat = setInterval(() => {
+      for (const connection of connections) connection.heartbeat()
+    }, config.heartbeatIntervalMs)
+    heartbeat.unref()
+    const address = http.address() as AddressInfo
+    logger.info(
+      {
+        host: address.address,
+        port: address.port,
+        storage: config.storage,
+        dataDir: config.dataDir,
+      },
+      'weft-server listening',
+    )
+    return address
+  }
+
+  async function shutDown(): Promise<void> {
+    const wasListening = state === 'listening'
+    state = 'closing'
+    if (heartbeat !== null) clearInterval(heartbeat)
+    const httpClosed = new Promise<void>((resolve) => {
+      if (!wasListening) resolve()
+      else http.close(() => resolve())
+    })
+    for (const connection of [...connections]) {
+      connection.close(CloseCode.goingAway, 'server shutting down')
+    }
+    await registry?.closeAll()
+    if (ownsStore && store !== null) await store.close()
+    http.closeAllConnections()
+    wss.close()
+    await httpClosed
+    state = 'closed'
+    logger.info('weft-server stopped')
+  }
+
+  return {
+    listen,
+    close() {
+      closing ??= shutDown()
+      return closing
+    },
+    get address() {
+      const address = http.address()
+      return typeof address === 'object' ? address : null
+    },
+    metrics,
+    get roomCount() {
+      return registry?.size ?? 0
+    },
+    get connectionCount() {
+      return connections.size
+    },
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  503: 'Service Unavailable',
+}
+
+/** Answer an upgrade request with a plain HTTP error and close the socket. */
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = `${message}\n`
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
+}

@@ -1,0 +1,238 @@
+/**
+ * One client socket in one room: decodes its frames at the edge, hands them to the room,
+ * and sends with a bounded buffer. Frames that arrive while the room loads wait in a
+ * bounded queue, so a client is never answered before the stored document is complete.
+ */
+import type { Logger } from 'pino'
+import type { WebSocket } from 'ws'
+import type { FrameKind, ServerMetrics } from '../metrics.js'
+import { CloseCode } from '../protocol/close-codes.js'
+import { decodeClientMessage } from '../protocol/codec.js'
+import { ProtocolError } from '../protocol/protocol-error.js'
+import { type Peer, type Room, RoomFailedError } from '../room/room.js'
+import type { RoomHold, RoomRegistry } from '../room/room-registry.js'
+
+/** Per-socket limits. */
+export interface ConnectionOptions {
+  /** A socket whose unsent bytes pass this is closed (a client that stops reading). */
+  readonly maxBufferedBytes: number
+  /** Frames a client may send before its room is loaded. */
+  readonly maxQueuedFrames: number
+  /** Bytes a client may send before its room is loaded. */
+  readonly maxQueuedBytes: number
+  /** How long to wait for the room to load before closing with 1013. */
+  readonly loadTimeoutMs: number
+}
+
+/** Services a connection uses. */
+export interface ConnectionDeps {
+  readonly registry: RoomRegistry
+  readonly logger: Logger
+  readonly metrics: ServerMetrics
+  /** Called once, when the connection is closed for whatever reason. */
+  readonly onClosed: (connection: Connection) => void
+}
+
+// Close reasons must fit in a control frame (123 bytes).
+const reasonText = (reason: string): string =>
+  Buffer.byteLength(reason) <= 123 ? reason : Buffer.from(reason).subarray(0, 120).toString()
+
+/** A client connected to one document. */
+export class Connection implements Peer {
+  readonly id: string
+  readonly docName: string
+  readonly #socket: WebSocket
+  readonly #options: ConnectionOptions
+  readonly #deps: ConnectionDeps
+  readonly #hold: RoomHold
+  readonly #openedAt = performance.now()
+  #room: Room | null = null
+  #queue: Buffer[] | null = []
+  #queuedBytes = 0
+  #closed = false
+  #loadTimer: NodeJS.Timeout | null
+  /** Cleared by each heartbeat, set by any sign of life. */
+  #alive = true
+
+  constructor(
+    id: string,
+    socket: WebSocket,
+    docName: string,
+    options: ConnectionOptions,
+    deps: ConnectionDeps,
+  ) {
+    this.id = id
+    this.docName = docName
+    this.#socket = socket
+    this.#options = options
+    this.#deps = deps
+    socket.binaryType = 'nodebuffer'
+    socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
+    socket.on('pong', () => {
+      this.#alive = true
+    })
+    socket.on('error', (error) => {
+      // ws emits this for protocol violations (oversized frame: 1009, bad opcode) and then
+      // closes the socket itself; record it, the close handler does the rest.
+      deps.logger.debug({ err: error, conn: id, room: docName }, 'socket error')
+    })
+    socket.on('close', (code) => this.#onSocketClosed(code))
+    this.#loadTimer = setTimeout(() => {
+      this.close(CloseCode.tryAgainLater, 'document did not load in time')
+    }, options.loadTimeoutMs)
+    this.#hold = deps.registry.acquire(docName)
+    this.#hold.ready.then(
+      (room) => this.#join(room),
+      () => this.close(CloseCode.internalError, 'document could not be loaded'),
+    )
+  }
+
+  /** Whether this connection is closed (or closing). */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /**
+   * Heartbeat tick: terminate if the last ping went unanswered, else ping again. Returns
+   * false when the connection was terminated.
+   */
+  heartbeat(): boolean {
+    if (this.#closed) return false
+    if (!this.#alive) {
+      this.#deps.logger.info({ conn: this.id, room: this.docName }, 'no pong; terminating')
+      this.#terminate(1006)
+      return false
+    }
+    this.#alive = false
+    this.#socket.ping()
+    return true
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.#closed) return
+    if (this.#socket.bufferedAmount > this.#options.maxBufferedBytes) {
+      // Its buffer is full, so a close frame would not get through: drop the TCP connection.
+      this.#deps.logger.warn(
+        { conn: this.id, room: this.docName, bufferedBytes: this.#socket.bufferedAmount },
+        'client is not reading; closing',
+      )
+      this.#terminate(CloseCode.slowConsumer)
+      return
+    }
+    this.#deps.metrics.framesSent.inc()
+    this.#deps.metrics.bytesSent.inc(frame.byteLength)
+    this.#socket.send(frame, { binary: true })
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return
+    this.#cleanUp(code, reason)
+    this.#socket.close(code, reasonText(reason))
+  }
+
+  #terminate(code: number): void {
+    if (this.#closed) return
+    this.#cleanUp(code, 'terminated')
+    this.#socket.terminate()
+  }
+
+  #join(room: Room): void {
+    if (this.#loadTimer !== null) clearTimeout(this.#loadTimer)
+    this.#loadTimer = null
+    if (this.#closed) return
+    this.#room = room
+    room.join(this)
+    const queued = this.#queue ?? []
+    this.#queue = null
+    for (const frame of queued) {
+      if (this.#closed) return
+      this.#process(room, frame)
+    }
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    this.#alive = true
+    if (this.#closed) return
+    this.#deps.metrics.bytesReceived.inc(data.byteLength)
+    if (!isBinary) {
+      this.#refuse(new ProtocolError('TEXT_FRAME', 'frames must be binary'))
+      return
+    }
+    const room = this.#room
+    if (room !== null) {
+      this.#process(room, data)
+      return
+    }
+    const queue = this.#queue ?? []
+    this.#queuedBytes += data.byteLength
+    if (
+      queue.length >= this.#options.maxQueuedFrames ||
+      this.#queuedBytes > this.#options.maxQueuedBytes
+    ) {
+      this.#deps.metrics.framesRejected.inc({ reason: 'QUEUE_FULL' })
+      this.close(CloseCode.rateLimited, 'too many frames before the document loaded')
+      return
+    }
+    queue.push(data)
+  }
+
+  #process(room: Room, frame: Buffer): void {
+    let kind: FrameKind = 'invalid'
+    try {
+      const message = decodeClientMessage(frame)
+      kind = message.type
+      room.handle(this, message)
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        this.#refuse(error)
+      } else if (error instanceof RoomFailedError) {
+        this.#deps.registry.discard(room)
+        room.closePeers(CloseCode.tryAgainLater, 'document is reloading; reconnect')
+      } else {
+        this.#deps.logger.error(
+          { err: error, conn: this.id, room: this.docName },
+          'frame handler failed',
+        )
+        this.close(CloseCode.internalError, 'internal error')
+      }
+    } finally {
+      this.#deps.metrics.framesReceived.inc({ type: kind })
+    }
+  }
+
+  #refuse(error: ProtocolError): void {
+    this.#deps.metrics.framesRejected.inc({ reason: error.code })
+    this.#deps.logger.info(
+      { conn: this.id, room: this.docName, code: error.code, closeCode: error.closeCode },
+      `refused frame: ${error.message}`,
+    )
+    this.close(error.closeCode, error.message)
+  }
+
+  #onSocketClosed(code: number): void {
+    this.#cleanUp(code, 'closed by client')
+  }
+
+  /** Leave the room at once (not when the close handshake ends) and release the hold. */
+  #cleanUp(code: number, reason: string): void {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#loadTimer !== null) clearTimeout(this.#loadTimer)
+    this.#loadTimer = null
+    this.#queue = null
+    this.#room?.leave(this)
+    this.#hold.release()
+    this.#deps.metrics.closes.inc({ code: String(code) })
+    this.#deps.logger.debug(
+      {
+        conn: this.id,
+        room: this.docName,
+        code,
+        reason,
+        durationMs: Math.round(performance.now() - this.#openedAt),
+      },
+      'connection closed',
+    )
+    this.#deps.onClosed(this)
+  }
+}
