@@ -199,9 +199,20 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       if (!wasListening) resolve()
       else http.close(() => resolve())
     })
-    for (const connection of [...connections]) {
-      connection.close(CloseCode.goingAway, 'server shutting down')
-    }
+    // Tell every client to go away, but take what they sent before they saw that; give up on
+    // those that do not answer within the drain time.
+    const drained = Promise.all(
+      [...connections].map((c) => c.goAway(CloseCode.goingAway, 'server shutting down')),
+    )
+    let drainTimer: NodeJS.Timeout | undefined
+    await Promise.race([
+      drained,
+      new Promise<void>((resolve) => {
+        drainTimer = setTimeout(resolve, Math.min(2000, config.shutdownTimeoutMs / 2))
+      }),
+    ])
+    clearTimeout(drainTimer)
+    for (const connection of [...connections]) connection.terminate()
     await registry?.closeAll()
     if (ownsStore && store !== null) await store.close()
     http.closeAllConnections()

@@ -35,7 +35,9 @@ export function parseConfig(sources: ConfigSources): ParsedCommandLine {
       allowPositionals: false,
     }).values
   } catch (error) {
-    throw new ConfigError(error instanceof Error ? error.message : String(error))
+    // node:util's messages can span lines; the first says what is wrong.
+    const message = error instanceof Error ? error.message : String(error)
+    throw new ConfigError(message.split('\n')[0] ?? message)
   }
   if (values.help === true) return { help: true }
 

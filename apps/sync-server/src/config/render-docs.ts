@@ -64,7 +64,7 @@ export function renderConfigDoc(): string {
       `\`${formatDefault(spec)}\``,
       spec.description,
     ]
-    lines.push(`| ${cells.join(' | ')} |`)
+    lines.push(`| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`)
     const next = entries()[entries().findIndex(([, s]) => s === spec) + 1]
     if (next === undefined || next[1].group !== group) lines.push('')
   }

@@ -5,14 +5,15 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { type ServerConfig, defaultConfig } from '../config/options.js'
-import { type SyncServer, type SyncServerDeps, createSyncServer } from '../server.js'
+import { defaultConfig, type ServerConfig } from '../config/options.js'
+import { createSyncServer, type SyncServer, type SyncServerDeps } from '../server.js'
 
 /** Things to clean up after a test, newest first. */
 export class Cleanup {
@@ -104,13 +105,31 @@ export function synced(client: Client): Promise<void> {
   })
 }
 
+/** Resolves at the provider's next transition to synced (for example after a reconnect). */
+export function nextSync(client: Client): Promise<void> {
+  return new Promise((resolve) => {
+    const onSync = (state: boolean): void => {
+      if (!state) return
+      client.provider.off('sync', onSync)
+      resolve()
+    }
+    client.provider.on('sync', onSync)
+  })
+}
+
+/** Anything with `on`/`off` listener methods (lib0 observables, Node emitters). */
+export interface Observable {
+  on(event: string, listener: () => void): unknown
+  off(event: string, listener: () => void): unknown
+}
+
 /**
  * Resolves once `check()` is true, re-checking whenever one of `docs` changes (and on each
  * of `alsoOn`'s events). Rejects with `message` if `timeoutMs` passes first.
  */
 export function until(
   check: () => boolean,
-  sources: { docs?: Y.Doc[]; alsoOn?: [{ on: Function; off: Function }, string][] },
+  sources: { docs?: Y.Doc[]; alsoOn?: [Observable, string][] },
   message = 'condition not reached',
   timeoutMs = 15_000,
 ): Promise<void> {
@@ -144,7 +163,9 @@ export function converged(docs: Y.Doc[], timeoutMs?: number): Promise<void> {
     const first = docs[0]
     if (first === undefined) return true
     const sv = Y.encodeStateVector(first)
-    return docs.every((d) => Buffer.compare(Buffer.from(Y.encodeStateVector(d)), Buffer.from(sv)) === 0)
+    return docs.every(
+      (d) => Buffer.compare(Buffer.from(Y.encodeStateVector(d)), Buffer.from(sv)) === 0,
+    )
   }
   return until(same, { docs }, 'documents did not converge', timeoutMs)
 }
@@ -224,4 +245,75 @@ export async function spawnServer(
   // Keep draining stdout so the child never blocks on a full pipe.
   child.stdout?.resume()
   return { child, exited, wsUrl: `ws://127.0.0.1:${port}`, httpUrl: `http://127.0.0.1:${port}` }
+}
+
+/** A raw WebSocket for sending frames a well-behaved client never would. */
+export interface RawSocket {
+  readonly ws: WebSocket
+  /** Frames received so far. */
+  readonly received: Buffer[]
+  /** Resolves with the close code and reason once the socket is closed. */
+  readonly closed: Promise<{ code: number; reason: string }>
+}
+
+/** Open a raw socket to a document and wait until the server has sent its first frame. */
+export async function openRawSocket(
+  cleanup: Cleanup,
+  wsUrl: string,
+  docName: string,
+): Promise<RawSocket> {
+  const ws = new WebSocket(`${wsUrl}/${encodeURIComponent(docName)}`)
+  cleanup.add(() => ws.terminate())
+  const received: Buffer[] = []
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))
+  })
+  ws.on('error', () => {
+    // Expected for refused upgrades and oversized frames; `closed` reports the outcome.
+  })
+  const first = new Promise<void>((resolve) => {
+    ws.on('message', (data: Buffer) => {
+      received.push(data)
+      resolve()
+    })
+  })
+  await Promise.race([first, closed])
+  return { ws, received, closed }
+}
+
+/**
+ * Send a WebSocket upgrade request for `path` (sent as is, not re-encoded) and resolve with
+ * the HTTP status of the answer (101 when the upgrade was accepted) and its body.
+ */
+export function upgradeStatus(
+  httpUrl: string,
+  path: string,
+): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(httpUrl)
+  return new Promise((resolve, reject) => {
+    const req = request({
+      hostname,
+      port,
+      path,
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      },
+    })
+    req.on('upgrade', (_res, socket) => {
+      socket.destroy()
+      resolve({ status: 101, body: '' })
+    })
+    req.on('response', (res) => {
+      let body = ''
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString()
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
 }

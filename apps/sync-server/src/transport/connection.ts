@@ -50,6 +50,9 @@ export class Connection implements Peer {
   #queue: Buffer[] | null = []
   #queuedBytes = 0
   #closed = false
+  /** Set by `goAway`: a close frame is sent, frames sent before it are still taken. */
+  #goingAway: Promise<void> | null = null
+  #socketClosed: Promise<void>
   #loadTimer: NodeJS.Timeout | null
   /** Cleared by each heartbeat, set by any sign of life. */
   #alive = true
@@ -76,7 +79,12 @@ export class Connection implements Peer {
       // closes the socket itself; record it, the close handler does the rest.
       deps.logger.debug({ err: error, conn: id, room: docName }, 'socket error')
     })
-    socket.on('close', (code) => this.#onSocketClosed(code))
+    this.#socketClosed = new Promise((resolve) => {
+      socket.on('close', (code) => {
+        this.#onSocketClosed(code)
+        resolve()
+      })
+    })
     this.#loadTimer = setTimeout(() => {
       this.close(CloseCode.tryAgainLater, 'document did not load in time')
     }, options.loadTimeoutMs)
@@ -128,6 +136,25 @@ export class Connection implements Peer {
     if (this.#closed) return
     this.#cleanUp(code, reason)
     this.#socket.close(code, reasonText(reason))
+  }
+
+  /**
+   * Close with `code` (1001 at shutdown) but keep taking the frames the client sent before it
+   * saw the close frame, so nothing it sent is dropped. Resolves when the socket is closed;
+   * `terminate()` it if the client never answers.
+   */
+  goAway(code: number, reason: string): Promise<void> {
+    if (this.#closed) return this.#socketClosed
+    this.#goingAway ??= (() => {
+      this.#socket.close(code, reasonText(reason))
+      return this.#socketClosed
+    })()
+    return this.#goingAway
+  }
+
+  /** Drop the connection at once, without a close handshake. */
+  terminate(): void {
+    this.#terminate(1006)
   }
 
   #terminate(code: number): void {
