@@ -25,6 +25,8 @@ export interface ServerMetrics {
   readonly bytesSent: Counter
   readonly framesRejected: Counter<'reason'>
   readonly updatesApplied: Counter
+  readonly updatesDenied: Counter
+  readonly authFailures: Counter<'reason'>
   readonly awarenessDropped: Counter<'reason'>
   readonly persistBatches: Counter
   readonly persistBatchUpdates: Histogram
@@ -87,6 +89,17 @@ export function createMetrics(options: { withProcessMetrics: boolean }): ServerM
     updatesApplied: new Counter({
       name: 'weft_updates_applied_total',
       help: 'Document updates from clients applied to a room.',
+      registers,
+    }),
+    updatesDenied: new Counter({
+      name: 'weft_updates_denied_total',
+      help: 'Document updates from read-only connections, dropped.',
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'weft_auth_failures_total',
+      help: 'Upgrades refused, by reason (origin, unauthorized, forbidden).',
+      labelNames: ['reason'],
       registers,
     }),
     awarenessDropped: new Counter({

@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
+import { loadVerificationKey } from './auth/load-key.js'
+import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
 import type { ServerConfig } from './config/options.js'
 import { createHttpHandler } from './http/http-handler.js'
 import { createStaticHandler } from './http/static-files.js'
@@ -20,6 +22,7 @@ import { openLevelDbStore } from './storage/leveldb-store.js'
 import { createMemoryStore } from './storage/memory-store.js'
 import { Connection } from './transport/connection.js'
 import { parseDocName } from './transport/doc-name.js'
+import { decideUpgrade, TOKEN_SUBPROTOCOL } from './transport/upgrade-auth.js'
 
 /** Services the server can be given instead of building its own. */
 export interface SyncServerDeps {
@@ -79,9 +82,12 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.maxFrameBytes,
-    perMessageDeflate: false,
+    perMessageDeflate: config.perMessageDeflate,
     clientTracking: false,
+    // A client passing its token as a subprotocol (['weft', token]) gets 'weft' back.
+    handleProtocols: (protocols) => (protocols.has(TOKEN_SUBPROTOCOL) ? TOKEN_SUBPROTOCOL : false),
   })
+  let verifier: TokenVerifier | null = null
 
   const http: Server = createServer(
     createHttpHandler({
@@ -98,6 +104,13 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'))
+    handleUpgrade(req, socket, head).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url }, 'upgrade failed')
+      rejectUpgrade(socket, 500, 'internal error')
+    })
+  })
+
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (state !== 'listening' || registry === null) {
       rejectUpgrade(socket, 503, 'server is shutting down')
       return
@@ -107,6 +120,30 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       rejectUpgrade(socket, 400, parsed.reason)
       return
     }
+    const decision = await decideUpgrade(req, parsed.name, {
+      allowedOrigins: config.allowedOrigins,
+      verifier,
+    })
+    if (socket.destroyed) return
+    if (!decision.ok) {
+      metrics.authFailures.inc({ reason: decision.status === 401 ? 'unauthorized' : 'forbidden' })
+      logger.info(
+        {
+          room: parsed.name,
+          ip: req.socket.remoteAddress,
+          origin: req.headers.origin,
+          reason: decision.reason,
+        },
+        'upgrade refused',
+      )
+      if (req.headers.origin === undefined) {
+        rejectUpgrade(socket, decision.status, decision.reason)
+      } else {
+        // Browsers do not expose the HTTP status of a failed upgrade; a close code they do.
+        wss.handleUpgrade(req, socket, head, (ws) => ws.close(decision.closeCode, decision.reason))
+      }
+      return
+    }
     const rooms = registry
     wss.handleUpgrade(req, socket, head, (ws) => {
       const id = `c${nextConnectionId++}`
@@ -114,6 +151,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         id,
         ws,
         parsed.name,
+        decision.grant,
         {
           maxBufferedBytes: config.maxBufferedBytes,
           maxQueuedFrames: config.maxQueuedFrames,
@@ -133,14 +171,16 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       connections.add(connection)
       metrics.connectionsOpen.set(connections.size)
       logger.debug(
-        { conn: id, room: parsed.name, ip: req.socket.remoteAddress },
+        { conn: id, room: parsed.name, user: decision.grant.user, ip: req.socket.remoteAddress },
         'connection opened',
       )
     })
-  })
+  }
 
   async function listen(): Promise<AddressInfo> {
     if (state !== 'new') throw new Error(`cannot listen: server is ${state}`)
+    const key = await loadVerificationKey(config)
+    verifier = key === null ? null : createTokenVerifier(key)
     store ??=
       config.storage === 'memory'
         ? createMemoryStore()
@@ -244,6 +284,9 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  500: 'Internal Server Error',
   503: 'Service Unavailable',
 }
 

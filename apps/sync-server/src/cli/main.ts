@@ -8,8 +8,10 @@ import { ConfigError } from '../config/parse-value.js'
 import { renderHelp } from '../config/render-docs.js'
 import { createLogger } from '../logger.js'
 import { createSyncServer } from '../server.js'
+import { runTokenCommand, TOKEN_HELP } from './token-command.js'
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'token') return tokenCommand(process.argv.slice(3))
   let parsed: ReturnType<typeof parseConfig>
   try {
     parsed = parseConfig({ argv: process.argv.slice(2), env: process.env })
@@ -59,6 +61,23 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'))
     process.once('SIGINT', () => stop('SIGINT'))
   })
+}
+
+async function tokenCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    process.stdout.write(TOKEN_HELP)
+    return 0
+  }
+  try {
+    process.stdout.write(`${await runTokenCommand(argv, process.env)}\n`)
+    return 0
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`weft-server token: ${error.message}\n`)
+      return 2
+    }
+    throw error
+  }
 }
 
 main().then(

@@ -8,6 +8,7 @@ import {
   ConfigError,
   duration,
   integer,
+  list,
   oneOf,
   optionalText,
   text,
@@ -25,7 +26,7 @@ export interface OptionSpec<T> {
   /** A sentence or two for `--help` and `docs/CONFIG.md`. */
   readonly description: string
   /** Section heading in the docs. */
-  readonly group: 'Network' | 'Storage' | 'Limits' | 'Timing' | 'Logging'
+  readonly group: 'Network' | 'Security' | 'Storage' | 'Limits' | 'Timing' | 'Logging'
 }
 
 const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec
@@ -59,6 +60,67 @@ export const OPTIONS = {
     group: 'Network',
     description:
       'Directory of the web app served at `/` (`/d/<doc>` gets its index.html). Without it a plain page says that no editor is bundled.',
+  }),
+  authSecret: option({
+    flag: 'auth-secret',
+    env: 'WEFT_AUTH_SECRET',
+    parser: optionalText,
+    default: null as string | null,
+    group: 'Security',
+    description:
+      'Turns authentication on: clients need an HS256 token signed with this secret (at least 32 bytes). See docs/AUTH.md.',
+  }),
+  authPublicKey: option({
+    flag: 'auth-public-key',
+    env: 'WEFT_AUTH_PUBLIC_KEY',
+    parser: optionalText,
+    default: null as string | null,
+    group: 'Security',
+    description:
+      'Turns authentication on with ES256/RS256 tokens: a PEM public key or a JWKS file (path, or the PEM text itself).',
+  }),
+  adminKey: option({
+    flag: 'admin-key',
+    env: 'WEFT_ADMIN_KEY',
+    parser: optionalText,
+    default: null as string | null,
+    group: 'Security',
+    description:
+      'Key for the admin endpoints, sent as `Authorization: Bearer <key>` (at least 16 characters). Without it admin endpoints answer 401.',
+  }),
+  allowedOrigins: option({
+    flag: 'allowed-origins',
+    env: 'WEFT_ALLOWED_ORIGINS',
+    parser: list,
+    default: [] as readonly string[],
+    group: 'Security',
+    description:
+      'Browser origins allowed to open WebSockets, e.g. `https://app.example.com,https://*.example.com`; `*` allows any. Empty (the default): only pages served by this server (same host) and non-browser clients (no Origin header).',
+  }),
+  tlsCert: option({
+    flag: 'tls-cert',
+    env: 'WEFT_TLS_CERT',
+    parser: optionalText,
+    default: null as string | null,
+    group: 'Security',
+    description: 'PEM certificate (chain) file: serve https and wss directly. Needs --tls-key.',
+  }),
+  tlsKey: option({
+    flag: 'tls-key',
+    env: 'WEFT_TLS_KEY',
+    parser: optionalText,
+    default: null as string | null,
+    group: 'Security',
+    description: 'PEM private key file for --tls-cert.',
+  }),
+  perMessageDeflate: option({
+    flag: 'per-message-deflate',
+    env: 'WEFT_PER_MESSAGE_DEFLATE',
+    parser: boolean,
+    default: false,
+    group: 'Security',
+    description:
+      'Offer WebSocket compression (permessage-deflate). Saves bandwidth on large documents, costs memory per socket (see docs/OPERATIONS.md).',
   }),
   storage: option({
     flag: 'storage',
@@ -214,6 +276,15 @@ export function defaultConfig(): ServerConfig {
 export function validateConfig(config: ServerConfig): ServerConfig {
   if (config.maxBufferedBytes < config.maxFrameBytes) {
     throw new ConfigError('--max-buffered-bytes must be at least --max-frame-bytes')
+  }
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    throw new ConfigError('--tls-cert and --tls-key must be set together')
+  }
+  if (config.adminKey !== null && config.adminKey.length < 16) {
+    throw new ConfigError('--admin-key must be at least 16 characters')
+  }
+  if (config.authSecret !== null && config.authPublicKey !== null) {
+    throw new ConfigError('set either --auth-secret or --auth-public-key, not both')
   }
   return config
 }

@@ -157,3 +157,15 @@ export const optionalText: ValueParser<string | null> = {
   },
   format: (value) => value ?? '(none)',
 }
+
+/** A comma-separated list of non-empty items (spaces around items ignored). */
+export const list: ValueParser<readonly string[]> = {
+  describe: 'comma-separated list',
+  parse(value) {
+    return value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '')
+  },
+  format: (value) => (value.length === 0 ? '(none)' : value.join(',')),
+}

@@ -11,6 +11,7 @@ const formatDefault = (spec: OptionSpec<unknown>): string =>
 export function renderHelp(): string {
   const lines = [
     'Usage: weft-server [options]',
+    '       weft-server token --help   (print an access token)',
     '',
     'Weft sync server: y-websocket compatible, documents stored in LevelDB.',
     'Every option can also be set by its environment variable; a flag wins over the environment.',

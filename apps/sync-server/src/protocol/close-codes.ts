@@ -16,6 +16,10 @@ export const CloseCode = {
   tryAgainLater: 1013,
   /** A frame that does not decode: text frame, truncated varint, unknown message type, trailing bytes. */
   badFrame: 4400,
+  /** No usable token (missing, invalid, expired — including a token expiring on a live socket). */
+  unauthorized: 4401,
+  /** The token does not grant this document, or the page's origin is not allowed. */
+  forbidden: 4403,
   /** A well-formed frame whose Yjs update or awareness payload was rejected. */
   invalidUpdate: 4422,
   /** Too many frames or bytes, for example before the room finished loading. */

@@ -11,6 +11,12 @@ export type PresenceDropReason = 'foreign-client' | 'invalid-state' | 'oversized
 /** Decides whether a presence state (parsed JSON, never `null`) may be relayed. */
 export type PresenceValidator = (state: unknown) => boolean
 
+/**
+ * Rewrites a valid presence state before it is stored and relayed (for example to put the
+ * authenticated user's identity in place of what the client claims).
+ */
+export type PresenceRewrite = (state: Record<string, unknown>) => Record<string, unknown>
+
 /** Options of a presence table. */
 export interface PresenceTableOptions {
   /** Largest accepted state, in bytes of JSON text. */
@@ -46,8 +52,15 @@ export class PresenceTable<Owner> {
     this.#options = options
   }
 
-  /** Apply the entries of one awareness update sent by `owner`. */
-  apply(owner: Owner, entries: readonly AwarenessEntry[]): PresenceApplyResult {
+  /**
+   * Apply the entries of one awareness update sent by `owner`. `rewrite`, when given, may
+   * change each valid state; accepted entries then carry the rewritten JSON.
+   */
+  apply(
+    owner: Owner,
+    entries: readonly AwarenessEntry[],
+    rewrite?: PresenceRewrite,
+  ): PresenceApplyResult {
     const accepted: AwarenessEntry[] = []
     const dropped: PresenceApplyResult['dropped'] = []
     for (const entry of entries) {
@@ -67,21 +80,22 @@ export class PresenceTable<Owner> {
           continue
         }
       }
+      let state: string | null = null
       if (!removing) {
-        const reason = this.#check(entry.state)
-        if (reason !== null) {
-          dropped.push({ entry, reason })
+        const checked = this.#check(entry.state)
+        if (typeof checked === 'string') {
+          dropped.push({ entry, reason: checked })
           continue
         }
+        state = rewrite === undefined ? entry.state : JSON.stringify(rewrite(checked.value))
       }
-      const state = removing ? null : entry.state
       if (slot === undefined) {
         this.#slots.set(entry.clientId, { owner, clock: entry.clock, state })
       } else {
         slot.clock = entry.clock
         slot.state = state
       }
-      accepted.push(entry)
+      accepted.push(state === entry.state || state === null ? entry : { ...entry, state })
     }
     return { accepted, dropped }
   }
@@ -118,7 +132,8 @@ export class PresenceTable<Owner> {
     return n
   }
 
-  #check(json: string): PresenceDropReason | null {
+  /** The parsed state, or why it is refused. */
+  #check(json: string): { value: Record<string, unknown> } | PresenceDropReason {
     // JSON text is at most 3 bytes per UTF-16 unit; only measure exactly near the limit.
     if (json.length * 3 > this.#options.maxStateBytes) {
       if (Buffer.byteLength(json, 'utf8') > this.#options.maxStateBytes) return 'oversized-state'
@@ -130,9 +145,9 @@ export class PresenceTable<Owner> {
       // Not swallowed: the caller counts and logs the `invalid-state` drop.
       return 'invalid-state'
     }
-    if (value === null || typeof value !== 'object') return 'invalid-state'
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'invalid-state'
     const validate = this.#options.validate
     if (validate !== undefined && !validate(value)) return 'invalid-state'
-    return null
+    return { value: value as Record<string, unknown> }
   }
 }

@@ -4,24 +4,28 @@
  */
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
+import type { Grant } from '../auth/grant.js'
 import type { ServerMetrics } from '../metrics.js'
 import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../protocol/awareness-codec.js'
 import {
   type ClientMessage,
   encodeAwarenessMessage,
+  encodePermissionDenied,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
 } from '../protocol/codec.js'
 import { ProtocolError } from '../protocol/protocol-error.js'
 import type { DocStore } from '../storage/doc-store.js'
-import { PresenceTable, type PresenceValidator } from './presence-table.js'
+import { type PresenceRewrite, PresenceTable, type PresenceValidator } from './presence-table.js'
 import { type DurableBatch, type PersistenceOptions, RoomPersistence } from './room-persistence.js'
 
 /** What a room needs from a connected client. */
 export interface Peer {
   /** Short id for logs. */
   readonly id: string
+  /** What the client may do; with a user, its identity replaces the one in its presence. */
+  readonly grant: Grant
   /** Send one frame; a peer that cannot take it closes itself. */
   send(frame: Uint8Array): void
   /** Close the peer's connection with a close code and reason. */
@@ -159,7 +163,8 @@ export class Room {
         return
       case 'sync-step2':
       case 'sync-update':
-        this.#applyUpdate(peer, message.update)
+        if (peer.grant.access === 'read') this.#denyUpdate(peer, message.update)
+        else this.#applyUpdate(peer, message.update)
         return
       case 'awareness':
         this.#applyAwareness(peer, message.update)
@@ -208,6 +213,13 @@ export class Room {
     this.#persistence.afterDurable(() => peer.send(reply))
   }
 
+  /** A read-only peer sent a change: drop it and tell the client (auth permission denied). */
+  #denyUpdate(peer: Peer, update: Uint8Array): void {
+    if (isEmptyUpdate(update)) return
+    this.#deps.metrics.updatesDenied.inc()
+    peer.send(encodePermissionDenied('read-only access: document updates are not accepted'))
+  }
+
   #applyUpdate(peer: Peer, update: Uint8Array): void {
     if (isEmptyUpdate(update)) return
     if (this.#persistence.pendingBytes + update.byteLength > this.#options.maxPendingBytes) {
@@ -238,7 +250,9 @@ export class Room {
 
   #applyAwareness(peer: Peer, update: Uint8Array): void {
     const entries = decodeAwarenessUpdate(update)
-    const { accepted, dropped } = this.#presence.apply(peer, entries)
+    const user = peer.grant.user
+    const rewrite = user === null ? undefined : identityRewrite(user, peer.grant.displayName)
+    const { accepted, dropped } = this.#presence.apply(peer, entries, rewrite)
     for (const { reason } of dropped) {
       if (reason !== 'stale') this.#deps.metrics.awarenessDropped.inc({ reason })
     }
@@ -247,7 +261,9 @@ export class Room {
     // gets its own update back, as from the reference server: y-websocket clients reconnect
     // when they receive nothing for 30 s, and their awareness renewal (every 15 s) is what a
     // client alone in a room receives.
-    const payload = accepted.length === entries.length ? update : encodeAwarenessUpdate(accepted)
+    const unchanged =
+      accepted.length === entries.length && accepted.every((e, i) => e === entries[i])
+    const payload = unchanged ? update : encodeAwarenessUpdate(accepted)
     this.#broadcast(encodeAwarenessMessage(payload), null)
   }
 
@@ -262,5 +278,19 @@ export class Room {
     for (const peer of this.#peers) {
       if (peer !== skip) peer.send(frame)
     }
+  }
+}
+
+/**
+ * With authentication on, the identity others see comes from the token: `user.id` is the
+ * token's subject and `user.name` its `name` claim (or the subject), whatever the client
+ * put there. Other fields (colour, cursor) stay the client's.
+ */
+function identityRewrite(user: string, displayName: string | null): PresenceRewrite {
+  return (state) => {
+    const claimed = state.user
+    const base =
+      claimed !== null && typeof claimed === 'object' && !Array.isArray(claimed) ? claimed : {}
+    return { ...state, user: { ...base, id: user, name: displayName ?? user } }
   }
 }

@@ -73,13 +73,14 @@ export function connectClient(
   cleanup: Cleanup,
   wsUrl: string,
   docName: string,
-  options: { doc?: Y.Doc; connect?: boolean } = {},
+  options: { doc?: Y.Doc; connect?: boolean; params?: Record<string, string> } = {},
 ): Client {
   const doc = options.doc ?? new Y.Doc()
   const provider = new WebsocketProvider(wsUrl, docName, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     connect: options.connect ?? true,
+    params: options.params ?? {},
   })
   let destroyed = false
   const destroy = (): void => {

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
+import type { Grant } from '../auth/grant.js'
 import type { FrameKind, ServerMetrics } from '../metrics.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { decodeClientMessage } from '../protocol/codec.js'
@@ -41,6 +42,7 @@ const reasonText = (reason: string): string =>
 export class Connection implements Peer {
   readonly id: string
   readonly docName: string
+  readonly grant: Grant
   readonly #socket: WebSocket
   readonly #options: ConnectionOptions
   readonly #deps: ConnectionDeps
@@ -54,6 +56,7 @@ export class Connection implements Peer {
   #goingAway: Promise<void> | null = null
   #socketClosed: Promise<void>
   #loadTimer: NodeJS.Timeout | null
+  #expiryTimer: NodeJS.Timeout | null = null
   /** Cleared by each heartbeat, set by any sign of life. */
   #alive = true
 
@@ -61,11 +64,13 @@ export class Connection implements Peer {
     id: string,
     socket: WebSocket,
     docName: string,
+    grant: Grant,
     options: ConnectionOptions,
     deps: ConnectionDeps,
   ) {
     this.id = id
     this.docName = docName
+    this.grant = grant
     this.#socket = socket
     this.#options = options
     this.#deps = deps
@@ -88,6 +93,14 @@ export class Connection implements Peer {
     this.#loadTimer = setTimeout(() => {
       this.close(CloseCode.tryAgainLater, 'document did not load in time')
     }, options.loadTimeoutMs)
+    if (grant.expiresAt !== null) {
+      // Close when the token expires, so the client reconnects with a fresh one.
+      this.#expiryTimer = setTimeout(
+        () => this.close(CloseCode.unauthorized, 'token expired'),
+        Math.max(0, grant.expiresAt - Date.now()),
+      )
+      this.#expiryTimer.unref()
+    }
     this.#hold = deps.registry.acquire(docName)
     this.#hold.ready.then(
       (room) => this.#join(room),
@@ -245,7 +258,9 @@ export class Connection implements Peer {
     if (this.#closed) return
     this.#closed = true
     if (this.#loadTimer !== null) clearTimeout(this.#loadTimer)
+    if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer)
     this.#loadTimer = null
+    this.#expiryTimer = null
     this.#queue = null
     this.#room?.leave(this)
     this.#hold.release()
@@ -254,6 +269,7 @@ export class Connection implements Peer {
       {
         conn: this.id,
         room: this.docName,
+        user: this.grant.user,
         code,
         reason,
         durationMs: Math.round(performance.now() - this.#openedAt),
