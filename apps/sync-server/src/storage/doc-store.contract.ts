@@ -32,6 +32,7 @@ export function describeDocStoreContract(label: string, harness: StoreHarness): 
         snapshotBytes: 0,
         appendedCount: 0,
         appendedBytes: 0,
+        clientOwners: new Map(),
       })
     })
 
@@ -83,6 +84,34 @@ export function describeDocStoreContract(label: string, harness: StoreHarness): 
       await store.replace('a', bytes(8, 8, 8))
       expect((await store.load('a')).updates.map((u) => [...u])).toEqual([[8, 8, 8]])
       expect((await store.load('ab')).updates.map((u) => [...u])).toEqual([[5]])
+    })
+
+    it('records client-id owners with appends, keeps them through compaction, drops them on delete', async () => {
+      const { store, reopen } = await create()
+      await store.append('a', [bytes(1)], new Map([[7, 'ada']]))
+      await store.append('a', [], new Map([[2 ** 40, 'bob ✓']]))
+      await store.append('b', [bytes(2)], new Map([[7, 'carol']]))
+      await store.replace('a', bytes(9))
+      const loaded = await store.load('a')
+      expect(loaded.updates.map((u) => [...u])).toEqual([[9]])
+      expect(loaded.clientOwners).toEqual(
+        new Map([
+          [7, 'ada'],
+          [2 ** 40, 'bob ✓'],
+        ]),
+      )
+      expect((await store.load('b')).clientOwners).toEqual(new Map([[7, 'carol']]))
+      if (reopen !== undefined) {
+        await store.close()
+        const again = await reopen()
+        open.push(again)
+        expect((await again.load('a')).clientOwners.get(7)).toBe('ada')
+        await again.delete('a')
+        expect((await again.load('a')).clientOwners.size).toBe(0)
+      } else {
+        await store.delete('a')
+        expect((await store.load('a')).clientOwners.size).toBe(0)
+      }
     })
 
     it('deletes one document', async () => {

@@ -17,6 +17,11 @@ export interface StoredDoc {
   readonly appendedCount: number
   /** Bytes of the updates appended since the snapshot. */
   readonly appendedBytes: number
+  /**
+   * Which user first wrote with each Yjs client id (with authentication on), so a client id
+   * stays bound to its user across restarts. Kept by compaction.
+   */
+  readonly clientOwners: ReadonlyMap<number, string>
 }
 
 /** A stored document's entry in a listing. */
@@ -46,9 +51,16 @@ export interface StoredDocPage {
 export interface DocStore {
   /** Everything stored for `name`; an empty list when nothing is. */
   load(name: string): Promise<StoredDoc>
-  /** Append updates to `name`. Appends issued in one event-loop turn are written together. */
-  append(name: string, updates: readonly Uint8Array[]): Promise<void>
-  /** Atomically replace everything stored for `name` by one snapshot update. */
+  /**
+   * Append updates to `name`, and record new client-id owners in the same atomic write.
+   * Appends issued in one event-loop turn are written together.
+   */
+  append(
+    name: string,
+    updates: readonly Uint8Array[],
+    newOwners?: ReadonlyMap<number, string>,
+  ): Promise<void>
+  /** Atomically replace the updates stored for `name` by one snapshot update (owners stay). */
   replace(name: string, snapshot: Uint8Array): Promise<void>
   /** Atomically remove everything stored for `name`. */
   delete(name: string): Promise<void>

@@ -18,6 +18,7 @@ export interface LevelDbStoreOptions {
  *   "d\0<name>\0s"          snapshot of <name>
  *   "d\0<name>\0u\0<seq>"   an update appended after the snapshot; <seq> is 14 hex digits,
  *                           so keys sort in append order
+ *   "d\0<name>\0o\0<id>"    the user owning Yjs client id <id> (decimal), UTF-8
  *   "m\0seq"                the next unused sequence number (hex)
  * Every batch of appends also writes "m\0seq", so after a crash numbering resumes past
  * every update that was written; numbers of a failed batch are simply never used.
@@ -31,6 +32,10 @@ const docEnd = (name: string): string => `${DOC_PREFIX}${name}\u0001`
 const snapshotKey = (name: string): string => `${docStart(name)}s`
 const updateKey = (name: string, seq: number): string =>
   `${docStart(name)}u${SEP}${seq.toString(16).padStart(14, '0')}`
+const ownerPrefix = (name: string): string => `${docStart(name)}o${SEP}`
+const ownerKey = (name: string, clientId: number): string => `${ownerPrefix(name)}${clientId}`
+const updatesStart = (name: string): string => `${docStart(name)}u${SEP}`
+const updatesEnd = (name: string): string => `${docStart(name)}u\u0001`
 
 type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }
 
@@ -85,26 +90,36 @@ class LevelDbStore implements DocStore {
       let snapshotBytes = 0
       let appendedCount = 0
       let appendedBytes = 0
+      const clientOwners = new Map<number, string>()
       const snapshot = snapshotKey(name)
+      const owners = ownerPrefix(name)
+      // Keys sort as owners ("o"), snapshot ("s"), updates ("u"): the snapshot comes first.
       for await (const [key, value] of this.#db.iterator({
         gte: docStart(name),
         lt: docEnd(name),
       })) {
-        updates.push(value)
-        if (key === snapshot) {
+        if (key.startsWith(owners)) {
+          clientOwners.set(Number(key.slice(owners.length)), Buffer.from(value).toString('utf8'))
+        } else if (key === snapshot) {
+          updates.push(value)
           snapshotBytes = value.byteLength
         } else {
+          updates.push(value)
           appendedCount++
           appendedBytes += value.byteLength
         }
       }
-      return { updates, snapshotBytes, appendedCount, appendedBytes }
+      return { updates, snapshotBytes, appendedCount, appendedBytes, clientOwners }
     })
   }
 
-  async append(name: string, updates: readonly Uint8Array[]): Promise<void> {
+  async append(
+    name: string,
+    updates: readonly Uint8Array[],
+    newOwners?: ReadonlyMap<number, string>,
+  ): Promise<void> {
     this.#check(name)
-    if (updates.length === 0) return
+    if (updates.length === 0 && (newOwners === undefined || newOwners.size === 0)) return
     return this.#serial.run(
       name,
       () =>
@@ -112,6 +127,13 @@ class LevelDbStore implements DocStore {
           const group = this.#currentGroup()
           for (const value of updates) {
             group.ops.push({ type: 'put', key: updateKey(name, this.#nextSeq++), value })
+          }
+          for (const [clientId, user] of newOwners ?? []) {
+            group.ops.push({
+              type: 'put',
+              key: ownerKey(name, clientId),
+              value: Buffer.from(user, 'utf8'),
+            })
           }
           group.waiters.push({ resolve, reject })
         }),
@@ -121,7 +143,7 @@ class LevelDbStore implements DocStore {
   async replace(name: string, snapshot: Uint8Array): Promise<void> {
     this.#check(name)
     return this.#serial.run(name, async () => {
-      const ops: BatchOp[] = await this.#deleteOps(name)
+      const ops: BatchOp[] = await this.#deleteOps(updatesStart(name), updatesEnd(name))
       ops.push({ type: 'put', key: snapshotKey(name), value: snapshot })
       await this.#db.batch(ops, { sync: this.#sync })
     })
@@ -130,7 +152,7 @@ class LevelDbStore implements DocStore {
   async delete(name: string): Promise<void> {
     this.#check(name)
     return this.#serial.run(name, async () => {
-      const ops = await this.#deleteOps(name)
+      const ops = await this.#deleteOps(docStart(name), docEnd(name))
       if (ops.length > 0) await this.#db.batch(ops, { sync: this.#sync })
     })
   }
@@ -182,8 +204,8 @@ class LevelDbStore implements DocStore {
     if (!this.#open) throw new StoreClosedError()
   }
 
-  async #deleteOps(name: string): Promise<BatchOp[]> {
-    const keys = await this.#db.keys({ gte: docStart(name), lt: docEnd(name) }).all()
+  async #deleteOps(gte: string, lt: string): Promise<BatchOp[]> {
+    const keys = await this.#db.keys({ gte, lt }).all()
     return keys.map((key) => ({ type: 'del', key }))
   }
 

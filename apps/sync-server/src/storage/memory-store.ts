@@ -3,6 +3,7 @@ import { type DocStore, StoreClosedError, type StoredDoc, type StoredDocPage } f
 interface Entry {
   snapshot: Uint8Array | null
   updates: Uint8Array[]
+  owners: Map<number, string>
 }
 
 /**
@@ -25,7 +26,13 @@ export function createMemoryStore(): DocStore {
       assertOpen()
       const entry = docs.get(name)
       if (entry === undefined) {
-        return { updates: [], snapshotBytes: 0, appendedCount: 0, appendedBytes: 0 }
+        return {
+          updates: [],
+          snapshotBytes: 0,
+          appendedCount: 0,
+          appendedBytes: 0,
+          clientOwners: new Map(),
+        }
       }
       const updates =
         entry.snapshot === null ? [...entry.updates] : [entry.snapshot, ...entry.updates]
@@ -34,21 +41,24 @@ export function createMemoryStore(): DocStore {
         snapshotBytes: entry.snapshot?.byteLength ?? 0,
         appendedCount: entry.updates.length,
         appendedBytes: sumBytes(entry.updates),
+        clientOwners: new Map(entry.owners),
       }
     },
-    async append(name, updates) {
+    async append(name, updates, newOwners) {
       assertOpen()
       let entry = docs.get(name)
       if (entry === undefined) {
-        entry = { snapshot: null, updates: [] }
+        entry = { snapshot: null, updates: [], owners: new Map() }
         docs.set(name, entry)
       }
       // Copy: callers pass views into socket frames.
       for (const update of updates) entry.updates.push(update.slice())
+      for (const [clientId, user] of newOwners ?? []) entry.owners.set(clientId, user)
     },
     async replace(name, snapshot) {
       assertOpen()
-      docs.set(name, { snapshot: snapshot.slice(), updates: [] })
+      const owners = docs.get(name)?.owners ?? new Map<number, string>()
+      docs.set(name, { snapshot: snapshot.slice(), updates: [], owners })
     },
     async delete(name) {
       assertOpen()
