@@ -196,6 +196,10 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
           maxAwarenessStateBytes: config.maxAwarenessStateBytes,
           maxPendingBytes: config.maxPendingBytes,
           validatePresence: deps.validatePresence,
+          maxDocBytes: config.maxDocBytes,
+          maxNestingDepth: config.maxNestingDepth,
+          maxPendingStructBytes: config.maxPendingStructBytes,
+          maxPendingUpdatesPerPeer: config.maxPendingUpdatesPerSocket,
         },
       },
       {

@@ -179,10 +179,10 @@ export const OPTIONS = {
     flag: 'max-buffered-bytes',
     env: 'WEFT_MAX_BUFFERED_BYTES',
     parser: bytes(1024, 4096 * MiB),
-    default: 16 * MiB,
+    default: 32 * MiB,
     group: 'Limits',
     description:
-      'Unsent bytes a socket may hold before it is dropped as a slow consumer. At least `--max-frame-bytes`.',
+      'Unsent bytes a socket may hold before it is dropped as a slow consumer. At least `--max-frame-bytes` and `--max-doc-bytes`.',
   }),
   maxPendingBytes: option({
     flag: 'max-pending-bytes',
@@ -192,6 +192,111 @@ export const OPTIONS = {
     group: 'Limits',
     description:
       'Bytes of updates per document waiting to be stored (storage slow or failing) before further updates are refused with 1013.',
+  }),
+  maxDocBytes: option({
+    flag: 'max-doc-bytes',
+    env: 'WEFT_MAX_DOC_BYTES',
+    parser: bytes(1024, 4096 * MiB),
+    default: 16 * MiB,
+    group: 'Limits',
+    description:
+      'Largest document (its encoded Yjs state). An update that would grow a document beyond it is refused with 4413; the document is unchanged.',
+  }),
+  maxNestingDepth: option({
+    flag: 'max-nesting-depth',
+    env: 'WEFT_MAX_NESTING_DEPTH',
+    parser: integer(4, 10_000),
+    default: 100,
+    group: 'Limits',
+    description:
+      'Deepest nesting of shared types (an XML element in an element counts one level). Deeper updates are refused with 4422.',
+  }),
+  maxPendingStructBytes: option({
+    flag: 'max-pending-struct-bytes',
+    env: 'WEFT_MAX_PENDING_STRUCT_BYTES',
+    parser: bytes(1024, 1024 * MiB),
+    default: 1 * MiB,
+    group: 'Limits',
+    description:
+      'Bytes of updates per document held back because their dependencies are missing; an update that would pass it is refused with 4422.',
+  }),
+  maxPendingUpdatesPerSocket: option({
+    flag: 'max-pending-updates-per-socket',
+    env: 'WEFT_MAX_PENDING_UPDATES_PER_SOCKET',
+    parser: integer(1, 1_000_000),
+    default: 100,
+    group: 'Limits',
+    description: 'Updates with missing dependencies one socket may send; more closes it with 4422.',
+  }),
+  maxMessagesPerSecond: option({
+    flag: 'max-messages-per-second',
+    env: 'WEFT_MAX_MESSAGES_PER_SECOND',
+    parser: integer(1, 1_000_000),
+    default: 300,
+    group: 'Limits',
+    description:
+      'Sustained frames per second per socket (token bucket); beyond it and its burst the socket is closed with 4429.',
+  }),
+  messageBurst: option({
+    flag: 'message-burst',
+    env: 'WEFT_MESSAGE_BURST',
+    parser: integer(1, 10_000_000),
+    default: 1500,
+    group: 'Limits',
+    description: 'Frames a socket may send at once above the sustained rate.',
+  }),
+  maxBytesPerSecond: option({
+    flag: 'max-bytes-per-second',
+    env: 'WEFT_MAX_BYTES_PER_SECOND',
+    parser: bytes(1024, 1024 * MiB),
+    default: 2 * MiB,
+    group: 'Limits',
+    description:
+      'Sustained bytes per second per socket (token bucket); beyond it and its burst the socket is closed with 4429.',
+  }),
+  byteBurst: option({
+    flag: 'byte-burst',
+    env: 'WEFT_BYTE_BURST',
+    parser: bytes(1024, 4096 * MiB),
+    default: 24 * MiB,
+    group: 'Limits',
+    description:
+      'Bytes a socket may send at once above the sustained rate (at least --max-frame-bytes, so one large paste or offline sync passes).',
+  }),
+  maxAwarenessPerSecond: option({
+    flag: 'max-awareness-per-second',
+    env: 'WEFT_MAX_AWARENESS_PER_SECOND',
+    parser: integer(1, 100_000),
+    default: 20,
+    group: 'Limits',
+    description:
+      'Presence updates relayed per second per socket; faster ones are coalesced (the latest state is relayed when the budget allows), never dropped for good.',
+  }),
+  maxConnections: option({
+    flag: 'max-connections',
+    env: 'WEFT_MAX_CONNECTIONS',
+    parser: integer(1, 10_000_000),
+    default: 20_000,
+    group: 'Limits',
+    description: 'Open WebSocket connections in all; beyond it upgrades are refused (503, or close 1013).',
+  }),
+  maxConnectionsPerIp: option({
+    flag: 'max-connections-per-ip',
+    env: 'WEFT_MAX_CONNECTIONS_PER_IP',
+    parser: integer(1, 10_000_000),
+    default: 200,
+    group: 'Limits',
+    description:
+      'Open TCP connections per client address (HTTP and WebSocket); beyond it new ones are dropped at once. Behind a proxy every client shares its address: raise it.',
+  }),
+  maxRooms: option({
+    flag: 'max-rooms',
+    env: 'WEFT_MAX_ROOMS',
+    parser: integer(1, 10_000_000),
+    default: 10_000,
+    group: 'Limits',
+    description:
+      'Documents loaded at once; a client opening another one is closed with 1013 (try again later) until idle ones are unloaded.',
   }),
   maxQueuedFrames: option({
     flag: 'max-queued-frames',
@@ -209,6 +314,15 @@ export const OPTIONS = {
     default: 16 * 1024,
     group: 'Limits',
     description: 'Largest presence (awareness) state relayed; bigger ones are dropped and counted.',
+  }),
+  handshakeTimeoutMs: option({
+    flag: 'handshake-timeout',
+    env: 'WEFT_HANDSHAKE_TIMEOUT',
+    parser: duration(1000, 600_000),
+    default: 10_000,
+    group: 'Timing',
+    description:
+      'Time a client has to send its complete HTTP request or upgrade headers; slower ones (slowloris) are disconnected.',
   }),
   heartbeatIntervalMs: option({
     flag: 'heartbeat-interval',
@@ -274,8 +388,12 @@ export function defaultConfig(): ServerConfig {
  * @throws {ConfigError}
  */
 export function validateConfig(config: ServerConfig): ServerConfig {
-  if (config.maxBufferedBytes < config.maxFrameBytes) {
-    throw new ConfigError('--max-buffered-bytes must be at least --max-frame-bytes')
+  if (config.maxBufferedBytes < Math.max(config.maxFrameBytes, config.maxDocBytes)) {
+    // A new client is sent the whole document in one frame before anything else.
+    throw new ConfigError('--max-buffered-bytes must be at least --max-frame-bytes and --max-doc-bytes')
+  }
+  if (config.byteBurst < config.maxFrameBytes) {
+    throw new ConfigError('--byte-burst must be at least --max-frame-bytes')
   }
   if ((config.tlsCert === null) !== (config.tlsKey === null)) {
     throw new ConfigError('--tls-cert and --tls-key must be set together')

@@ -33,14 +33,14 @@ describe('parseConfig', () => {
   it('parses sizes, durations and booleans', () => {
     expect(
       parse(
-        ['--max-frame-bytes', '2MiB', '--heartbeat-interval', '1.5s', '--max-buffered-bytes=4MB'],
+        ['--max-frame-bytes', '2MiB', '--heartbeat-interval', '1.5s', '--max-buffered-bytes=40MB'],
         {
           WEFT_FSYNC: 'yes',
         },
       ),
     ).toMatchObject({
       maxFrameBytes: 2 * 1024 * 1024,
-      maxBufferedBytes: 4_000_000,
+      maxBufferedBytes: 40_000_000,
       heartbeatIntervalMs: 1500,
       fsync: true,
     })

@@ -20,6 +20,8 @@ export const CloseCode = {
   unauthorized: 4401,
   /** The token does not grant this document, or the page's origin is not allowed. */
   forbidden: 4403,
+  /** The update would grow the document beyond `--max-doc-bytes`; the document is unchanged. */
+  documentTooLarge: 4413,
   /** A well-formed frame whose Yjs update or awareness payload was rejected. */
   invalidUpdate: 4422,
   /** Too many frames or bytes, for example before the room finished loading. */

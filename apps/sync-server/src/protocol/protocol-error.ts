@@ -11,6 +11,10 @@ export type ProtocolErrorCode =
   | 'INVALID_UPDATE'
   | 'INVALID_AWARENESS'
   | 'STORAGE_BACKLOG'
+  | 'FOREIGN_CLIENT_ID'
+  | 'TOO_MANY_PENDING'
+  | 'DOCUMENT_TOO_LARGE'
+  | 'RATE_LIMITED'
 
 /**
  * A frame or payload the server refuses. Carries a stable `code` for logs and metrics and the
@@ -32,7 +36,13 @@ function closeCodeOf(code: ProtocolErrorCode): CloseCode {
   switch (code) {
     case 'INVALID_UPDATE':
     case 'INVALID_AWARENESS':
+    case 'FOREIGN_CLIENT_ID':
+    case 'TOO_MANY_PENDING':
       return CloseCode.invalidUpdate
+    case 'DOCUMENT_TOO_LARGE':
+      return CloseCode.documentTooLarge
+    case 'RATE_LIMITED':
+      return CloseCode.rateLimited
     case 'STORAGE_BACKLOG':
       return CloseCode.tryAgainLater
     default:

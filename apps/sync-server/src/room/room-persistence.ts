@@ -51,6 +51,8 @@ export interface StoredCounts {
 
 interface Batch<Origin> {
   updates: Uint8Array[]
+  /** Client-id owners to record in the same write. */
+  owners: Map<number, string> | null
   bytes: number
   origin: Origin | null
   mixed: boolean
@@ -86,18 +88,46 @@ export class RoomPersistence<Origin> {
     return this.#collecting === null && !this.#busy
   }
 
+  /** Bytes stored (snapshot and appended updates) plus bytes waiting to be. */
+  get storedBytes(): number {
+    return this.#counts.snapshotBytes + this.#counts.appendedBytes + this.pendingBytes
+  }
+
   /** Persist `update` (already applied to the document), then relay it. */
   add(update: Uint8Array, origin: Origin): void {
     let batch = this.#collecting
     if (batch === null) {
-      batch = { updates: [], bytes: 0, origin, mixed: false, callbacks: [] }
-      this.#collecting = batch
+      batch = this.#newBatch(origin)
+    } else if (batch.updates.length === 0) {
+      batch.origin = origin
     } else if (batch.origin !== origin) {
       batch.mixed = true
     }
     batch.updates.push(update)
     batch.bytes += update.byteLength
     this.#schedule()
+  }
+
+  /** Record client-id owners with the next write. */
+  addOwners(owners: ReadonlyMap<number, string>): void {
+    if (owners.size === 0) return
+    const batch = this.#collecting ?? this.#newBatch(null)
+    batch.owners ??= new Map()
+    for (const [client, user] of owners) batch.owners.set(client, user)
+    this.#schedule()
+  }
+
+  #newBatch(origin: Origin | null): Batch<Origin> {
+    const batch: Batch<Origin> = {
+      updates: [],
+      owners: null,
+      bytes: 0,
+      origin,
+      mixed: false,
+      callbacks: [],
+    }
+    this.#collecting = batch
+    return batch
   }
 
   /**
@@ -165,7 +195,7 @@ export class RoomPersistence<Origin> {
     const { store, metrics, logger, name } = this.#host
     const started = performance.now()
     try {
-      await store.append(name, batch.updates)
+      await store.append(name, batch.updates, batch.owners ?? undefined)
     } catch (error) {
       metrics.persistFailures.inc()
       logger.error(
@@ -185,7 +215,12 @@ export class RoomPersistence<Origin> {
     this.#counts.appendedCount += batch.updates.length
     this.#counts.appendedBytes += batch.bytes
     this.#writing = null
-    this.#host.onDurable({ updates: batch.updates, soleOrigin: batch.mixed ? null : batch.origin })
+    if (batch.updates.length > 0) {
+      this.#host.onDurable({
+        updates: batch.updates,
+        soleOrigin: batch.mixed ? null : batch.origin,
+      })
+    }
     for (const callback of batch.callbacks) callback()
     if (this.#shouldCompact()) await this.#compact()
     this.#busy = false

@@ -17,6 +17,7 @@ import {
 } from '../protocol/codec.js'
 import { ProtocolError } from '../protocol/protocol-error.js'
 import type { DocStore } from '../storage/doc-store.js'
+import { ApplyFailedError, DocGuard, type DocGuardOptions } from './doc-guard.js'
 import { type PresenceRewrite, PresenceTable, type PresenceValidator } from './presence-table.js'
 import { type DurableBatch, type PersistenceOptions, RoomPersistence } from './room-persistence.js'
 
@@ -33,7 +34,7 @@ export interface Peer {
 }
 
 /** Room settings, from the server config. */
-export interface RoomOptions extends PersistenceOptions {
+export interface RoomOptions extends PersistenceOptions, DocGuardOptions {
   /** Largest presence state relayed, in bytes of JSON. */
   readonly maxAwarenessStateBytes: number
   /** Updates applied but not yet durable, in bytes, beyond which updates are refused. */
@@ -88,6 +89,7 @@ export class Room {
   readonly #peers = new Set<Peer>()
   readonly #presence: PresenceTable<Peer>
   readonly #persistence: RoomPersistence<Peer>
+  readonly #guard: DocGuard<Peer>
   #failed: RoomFailedError | null = null
 
   constructor(
@@ -95,7 +97,12 @@ export class Room {
     doc: Y.Doc,
     options: RoomOptions,
     deps: RoomDeps,
-    stored: { snapshotBytes: number; appendedCount: number; appendedBytes: number },
+    stored: {
+      snapshotBytes: number
+      appendedCount: number
+      appendedBytes: number
+      clientOwners: ReadonlyMap<number, string>
+    },
   ) {
     this.name = name
     this.#doc = doc
@@ -112,11 +119,17 @@ export class Room {
         logger: deps.logger,
         metrics: deps.metrics,
         onDurable: (batch) => this.#relay(batch),
-        snapshot: () => Y.encodeStateAsUpdate(this.#doc),
+        snapshot: () => this.#guard.snapshot(),
       },
       options,
       stored,
     )
+    this.#guard = new DocGuard<Peer>(doc, options, stored.clientOwners)
+    // What a transaction actually integrated — never duplicates, never structs still waiting
+    // for their dependencies — is what gets stored and relayed.
+    doc.on('update', (update: Uint8Array, origin: unknown) => {
+      this.#persistence.add(update, origin as Peer)
+    })
   }
 
   /** Number of connected peers. */
@@ -225,32 +238,45 @@ export class Room {
     if (this.#persistence.pendingBytes + update.byteLength > this.#options.maxPendingBytes) {
       throw new ProtocolError('STORAGE_BACKLOG', 'too many updates waiting to be stored')
     }
+    const newOwners = new Map<number, string>()
     try {
-      // Decoding reads every struct and the delete set without touching the document, so a
-      // malformed update is refused before it could be half-applied.
-      Y.decodeUpdate(update)
-    } catch (cause) {
-      throw new ProtocolError('INVALID_UPDATE', 'update does not decode', { cause })
-    }
-    try {
-      Y.applyUpdate(this.#doc, update, peer)
-    } catch (cause) {
+      this.#guard.apply(
+        update,
+        { origin: peer, user: peer.grant.user },
+        this.#persistence.storedBytes,
+        newOwners,
+      )
+    } catch (error) {
+      if (!(error instanceof ApplyFailedError)) throw error
       // It decoded but Yjs failed while integrating it: the document may be half-changed.
       // Its durable state is intact, so fail the room: its peers reconnect and it reloads.
-      this.#failed = new RoomFailedError(`update from ${peer.id} failed to apply`, { cause })
+      this.#failed = new RoomFailedError(`update from ${peer.id} failed to apply`, {
+        cause: error.cause,
+      })
       this.#deps.logger.error(
-        { err: cause, room: this.name, peer: peer.id },
+        { err: error.cause, room: this.name, peer: peer.id },
         'an update that decoded failed to apply; reloading the room from storage',
       )
       throw this.#failed
     }
+    this.#persistence.addOwners(newOwners)
     this.#deps.metrics.updatesApplied.inc()
-    this.#persistence.add(update, peer)
   }
 
   #applyAwareness(peer: Peer, update: Uint8Array): void {
-    const entries = decodeAwarenessUpdate(update)
+    let entries = decodeAwarenessUpdate(update)
+    const received = entries.length
     const user = peer.grant.user
+    if (user !== null) {
+      // Announcing a client id binds it to the user, as writing with it does.
+      const newOwners = new Map<number, string>()
+      entries = entries.filter((entry) => this.#guard.claim(entry.clientId, user, newOwners))
+      this.#deps.metrics.awarenessDropped.inc(
+        { reason: 'foreign-client' },
+        received - entries.length,
+      )
+      this.#persistence.addOwners(newOwners)
+    }
     const rewrite = user === null ? undefined : identityRewrite(user, peer.grant.displayName)
     const { accepted, dropped } = this.#presence.apply(peer, entries, rewrite)
     for (const { reason } of dropped) {
