@@ -27,6 +27,8 @@ export interface ServerMetrics {
   readonly updatesApplied: Counter
   readonly updatesDenied: Counter
   readonly authFailures: Counter<'reason'>
+  readonly rateLimited: Counter
+  readonly connectionsRefused: Counter<'reason'>
   readonly awarenessDropped: Counter<'reason'>
   readonly persistBatches: Counter
   readonly persistBatchUpdates: Histogram
@@ -99,6 +101,17 @@ export function createMetrics(options: { withProcessMetrics: boolean }): ServerM
     authFailures: new Counter({
       name: 'weft_auth_failures_total',
       help: 'Upgrades refused, by reason (origin, unauthorized, forbidden).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'weft_rate_limited_total',
+      help: 'Sockets closed with 4429 for exceeding their message or byte rate.',
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'weft_connections_refused_total',
+      help: 'Connections refused by a limit, by reason (max_connections, per_ip, max_rooms, handshake_timeout).',
       labelNames: ['reason'],
       registers,
     }),

@@ -78,7 +78,12 @@ describe('persistence', () => {
     const store = await openLevelDbStore({ dir: dataDir, fsync: false })
     cleanup.add(() => store.close())
     const compactAfterUpdates = 200
-    const { wsUrl, server } = await startServer(cleanup, { compactAfterUpdates }, { store })
+    // The writer sends 500 frames at a time: far above what a person types, so raise the rate limit.
+    const { wsUrl, server } = await startServer(
+      cleanup,
+      { compactAfterUpdates, maxMessagesPerSecond: 100_000, messageBurst: 100_000 },
+      { store },
+    )
     const writer = connectClient(cleanup, wsUrl, 'long-history')
     const watcher = connectClient(cleanup, wsUrl, 'long-history')
     await Promise.all([synced(writer), synced(watcher)])

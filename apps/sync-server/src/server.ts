@@ -2,8 +2,10 @@
  * The sync server: HTTP and WebSocket on one port, rooms, storage. Built from a parsed
  * config and injected services; nothing here reads the environment.
  */
+import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
@@ -89,26 +91,64 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
   })
   let verifier: TokenVerifier | null = null
 
-  const http: Server = createServer(
-    createHttpHandler({
-      logger,
-      registry: metrics.registry,
-      serveStatic: createStaticHandler(config.staticDir),
-      notReadyReason: () => {
-        if (state !== 'listening') return `server is ${state}`
-        if (store === null || !store.isOpen) return 'storage is not open'
-        return null
-      },
-    }),
-  )
+  const handleRequest = createHttpHandler({
+    logger,
+    registry: metrics.registry,
+    serveStatic: createStaticHandler(config.staticDir),
+    notReadyReason: () => {
+      if (state !== 'listening') return `server is ${state}`
+      if (store === null || !store.isOpen) return 'storage is not open'
+      return null
+    },
+  })
+  // Slowloris: a client gets `handshakeTimeoutMs` to send its headers; Node checks the
+  // deadline every `connectionsCheckingInterval`.
+  const serverOptions = {
+    headersTimeout: config.handshakeTimeoutMs,
+    requestTimeout: Math.max(60_000, config.handshakeTimeoutMs),
+    connectionsCheckingInterval: Math.min(1000, config.handshakeTimeoutMs / 4),
+  }
+  let http: Server = createServer(serverOptions, handleRequest)
 
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  /** Open TCP connections per client address, for `maxConnectionsPerIp`. */
+  const perIp = new Map<string, number>()
+  const countConnection = (socket: Socket): void => {
+    const ip = socket.remoteAddress ?? 'unknown'
+    const count = (perIp.get(ip) ?? 0) + 1
+    if (count > config.maxConnectionsPerIp) {
+      metrics.connectionsRefused.inc({ reason: 'per_ip' })
+      socket.destroy()
+      return
+    }
+    perIp.set(ip, count)
+    socket.once('close', () => {
+      const left = (perIp.get(ip) ?? 1) - 1
+      if (left === 0) perIp.delete(ip)
+      else perIp.set(ip, left)
+    })
+  }
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'))
     handleUpgrade(req, socket, head).catch((error: unknown) => {
       logger.error({ err: error, url: req.url }, 'upgrade failed')
       rejectUpgrade(socket, 500, 'internal error')
     })
-  })
+  }
+
+  /** Refuse an upgrade: a close code for browsers (they cannot see HTTP statuses), else HTTP. */
+  const refuse = (
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    refusal: { status: number; closeCode: number; reason: string },
+  ): void => {
+    if (req.headers.origin === undefined) {
+      rejectUpgrade(socket, refusal.status, refusal.reason)
+    } else {
+      wss.handleUpgrade(req, socket, head, (ws) => ws.close(refusal.closeCode, refusal.reason))
+    }
+  }
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (state !== 'listening' || registry === null) {
@@ -118,6 +158,15 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     const parsed = parseDocName(req.url)
     if (!parsed.ok) {
       rejectUpgrade(socket, 400, parsed.reason)
+      return
+    }
+    if (connections.size >= config.maxConnections) {
+      metrics.connectionsRefused.inc({ reason: 'max_connections' })
+      refuse(req, socket, head, {
+        status: 503,
+        closeCode: CloseCode.tryAgainLater,
+        reason: 'server is at its connection limit',
+      })
       return
     }
     const decision = await decideUpgrade(req, parsed.name, {
@@ -136,12 +185,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         },
         'upgrade refused',
       )
-      if (req.headers.origin === undefined) {
-        rejectUpgrade(socket, decision.status, decision.reason)
-      } else {
-        // Browsers do not expose the HTTP status of a failed upgrade; a close code they do.
-        wss.handleUpgrade(req, socket, head, (ws) => ws.close(decision.closeCode, decision.reason))
-      }
+      refuse(req, socket, head, decision)
       return
     }
     const rooms = registry
@@ -157,6 +201,11 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
           maxQueuedFrames: config.maxQueuedFrames,
           maxQueuedBytes: config.maxFrameBytes,
           loadTimeoutMs: config.loadTimeoutMs,
+          maxMessagesPerSecond: config.maxMessagesPerSecond,
+          messageBurst: config.messageBurst,
+          maxBytesPerSecond: config.maxBytesPerSecond,
+          byteBurst: config.byteBurst,
+          maxAwarenessPerSecond: config.maxAwarenessPerSecond,
         },
         {
           registry: rooms,
@@ -181,6 +230,12 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     if (state !== 'new') throw new Error(`cannot listen: server is ${state}`)
     const key = await loadVerificationKey(config)
     verifier = key === null ? null : createTokenVerifier(key)
+    if (config.tlsCert !== null && config.tlsKey !== null) {
+      const [cert, tlsKey] = await Promise.all([readFile(config.tlsCert), readFile(config.tlsKey)])
+      http = createHttpsServer({ ...serverOptions, cert, key: tlsKey }, handleRequest)
+    }
+    http.on('connection', countConnection)
+    http.on('upgrade', onUpgrade)
     store ??=
       config.storage === 'memory'
         ? createMemoryStore()
@@ -188,6 +243,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     registry = new RoomRegistry(
       {
         idleTimeoutMs: config.idleTimeoutMs,
+        maxRooms: config.maxRooms,
         room: {
           compactAfterUpdates: config.compactAfterUpdates,
           compactAfterBytes: config.compactAfterBytes,

@@ -278,7 +278,8 @@ export const OPTIONS = {
     parser: integer(1, 10_000_000),
     default: 20_000,
     group: 'Limits',
-    description: 'Open WebSocket connections in all; beyond it upgrades are refused (503, or close 1013).',
+    description:
+      'Open WebSocket connections in all; beyond it upgrades are refused (503, or close 1013).',
   }),
   maxConnectionsPerIp: option({
     flag: 'max-connections-per-ip',
@@ -390,7 +391,9 @@ export function defaultConfig(): ServerConfig {
 export function validateConfig(config: ServerConfig): ServerConfig {
   if (config.maxBufferedBytes < Math.max(config.maxFrameBytes, config.maxDocBytes)) {
     // A new client is sent the whole document in one frame before anything else.
-    throw new ConfigError('--max-buffered-bytes must be at least --max-frame-bytes and --max-doc-bytes')
+    throw new ConfigError(
+      '--max-buffered-bytes must be at least --max-frame-bytes and --max-doc-bytes',
+    )
   }
   if (config.byteBurst < config.maxFrameBytes) {
     throw new ConfigError('--byte-burst must be at least --max-frame-bytes')

@@ -16,7 +16,14 @@ export interface RoomRegistryDeps extends RoomDeps {
 export interface RoomRegistryOptions {
   /** A room without clients for this long is flushed, compacted and unloaded. */
   readonly idleTimeoutMs: number
+  /** Rooms in memory at once; loading another is refused with `RoomLimitError`. */
+  readonly maxRooms: number
   readonly room: RoomOptions
+}
+
+/** Too many rooms are in memory to load another one now. */
+export class RoomLimitError extends Error {
+  override readonly name = 'RoomLimitError'
 }
 
 /** A claim on a room; see `RoomRegistry.acquire`. */
@@ -79,6 +86,9 @@ export class RoomRegistry {
         return existing.unloading.then(() =>
           released ? Promise.reject(new Error('hold released while waiting')) : bind(),
         )
+      }
+      if (existing === undefined && this.#entries.size >= this.#options.maxRooms) {
+        return Promise.reject(new RoomLimitError(`${this.#entries.size} documents are open`))
       }
       const entry = existing ?? this.#load(name)
       entry.holds++

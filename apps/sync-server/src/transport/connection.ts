@@ -11,7 +11,9 @@ import { CloseCode } from '../protocol/close-codes.js'
 import { decodeClientMessage } from '../protocol/codec.js'
 import { ProtocolError } from '../protocol/protocol-error.js'
 import { type Peer, type Room, RoomFailedError } from '../room/room.js'
-import type { RoomHold, RoomRegistry } from '../room/room-registry.js'
+import { type RoomHold, RoomLimitError, type RoomRegistry } from '../room/room-registry.js'
+import { AwarenessThrottle, type ThrottleClock } from './awareness-throttle.js'
+import { TokenBucket } from './token-bucket.js'
 
 /** Per-socket limits. */
 export interface ConnectionOptions {
@@ -23,6 +25,20 @@ export interface ConnectionOptions {
   readonly maxQueuedBytes: number
   /** How long to wait for the room to load before closing with 1013. */
   readonly loadTimeoutMs: number
+  /** Sustained frames per second and burst; beyond them the socket is closed with 4429. */
+  readonly maxMessagesPerSecond: number
+  readonly messageBurst: number
+  /** Sustained bytes per second and burst; beyond them the socket is closed with 4429. */
+  readonly maxBytesPerSecond: number
+  readonly byteBurst: number
+  /** Presence updates relayed per second; more are coalesced. */
+  readonly maxAwarenessPerSecond: number
+}
+
+const realClock: ThrottleClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 }
 
 /** Services a connection uses. */
@@ -42,8 +58,13 @@ const reasonText = (reason: string): string =>
 export class Connection implements Peer {
   readonly id: string
   readonly docName: string
-  readonly grant: Grant
+  #grant: Grant
   readonly #socket: WebSocket
+  readonly #messages: TokenBucket
+  readonly #bytes: TokenBucket
+  readonly #awareness: AwarenessThrottle
+  #bytesIn = 0
+  #bytesOut = 0
   readonly #options: ConnectionOptions
   readonly #deps: ConnectionDeps
   readonly #hold: RoomHold
@@ -70,7 +91,15 @@ export class Connection implements Peer {
   ) {
     this.id = id
     this.docName = docName
-    this.grant = grant
+    this.#grant = grant
+    const now = performance.now()
+    this.#messages = new TokenBucket(options.maxMessagesPerSecond, options.messageBurst, now)
+    this.#bytes = new TokenBucket(options.maxBytesPerSecond, options.byteBurst, now)
+    this.#awareness = new AwarenessThrottle(
+      options.maxAwarenessPerSecond,
+      (update) => this.#deliverAwareness(update),
+      realClock,
+    )
     this.#socket = socket
     this.#options = options
     this.#deps = deps
@@ -104,8 +133,30 @@ export class Connection implements Peer {
     this.#hold = deps.registry.acquire(docName)
     this.#hold.ready.then(
       (room) => this.#join(room),
-      () => this.close(CloseCode.internalError, 'document could not be loaded'),
+      (error: unknown) => {
+        if (error instanceof RoomLimitError) {
+          deps.metrics.connectionsRefused.inc({ reason: 'max_rooms' })
+          this.close(CloseCode.tryAgainLater, 'too many documents open; try again later')
+        } else {
+          this.close(CloseCode.internalError, 'document could not be loaded')
+        }
+      },
     )
+  }
+
+  /** What this connection may do (it can only be narrowed, see `downgrade`). */
+  get grant(): Grant {
+    return this.#grant
+  }
+
+  /** Bytes received and sent so far. */
+  get traffic(): { bytesIn: number; bytesOut: number } {
+    return { bytesIn: this.#bytesIn, bytesOut: this.#bytesOut }
+  }
+
+  /** Make this connection read-only from now on (live revoke of write access). */
+  downgrade(): void {
+    this.#grant = { ...this.#grant, access: 'read' }
   }
 
   /** Whether this connection is closed (or closing). */
@@ -142,6 +193,7 @@ export class Connection implements Peer {
     }
     this.#deps.metrics.framesSent.inc()
     this.#deps.metrics.bytesSent.inc(frame.byteLength)
+    this.#bytesOut += frame.byteLength
     this.#socket.send(frame, { binary: true })
   }
 
@@ -194,6 +246,13 @@ export class Connection implements Peer {
     this.#alive = true
     if (this.#closed) return
     this.#deps.metrics.bytesReceived.inc(data.byteLength)
+    this.#bytesIn += data.byteLength
+    const now = performance.now()
+    if (!this.#messages.take(1, now) || !this.#bytes.take(data.byteLength, now)) {
+      this.#deps.metrics.rateLimited.inc()
+      this.#refuse(new ProtocolError('RATE_LIMITED', 'rate limit exceeded'))
+      return
+    }
     if (!isBinary) {
       this.#refuse(new ProtocolError('TEXT_FRAME', 'frames must be binary'))
       return
@@ -218,10 +277,30 @@ export class Connection implements Peer {
 
   #process(room: Room, frame: Buffer): void {
     let kind: FrameKind = 'invalid'
-    try {
+    this.#guarded(room, () => {
       const message = decodeClientMessage(frame)
       kind = message.type
-      room.handle(this, message)
+      if (message.type === 'awareness') this.#awareness.offer(message.update)
+      else room.handle(this, message)
+    })
+    this.#deps.metrics.framesReceived.inc({ type: kind })
+  }
+
+  /** Relay presence the throttle held back (from a timer, so errors are handled here too). */
+  #deliverAwareness(update: Uint8Array): void {
+    const room = this.#room
+    if (room === null || this.#closed) return
+    this.#guarded(room, () => room.handle(this, { type: 'awareness', update }))
+  }
+
+  /**
+   * Run a handler of this socket's input. Every failure ends here: a refused frame closes this
+   * socket only, a failed room makes its peers reconnect, anything else is logged and closes
+   * this socket with 1011. Nothing a client sends can throw past this point.
+   */
+  #guarded(room: Room, handler: () => void): void {
+    try {
+      handler()
     } catch (error) {
       if (error instanceof ProtocolError) {
         this.#refuse(error)
@@ -235,8 +314,6 @@ export class Connection implements Peer {
         )
         this.close(CloseCode.internalError, 'internal error')
       }
-    } finally {
-      this.#deps.metrics.framesReceived.inc({ type: kind })
     }
   }
 
@@ -262,6 +339,7 @@ export class Connection implements Peer {
     this.#loadTimer = null
     this.#expiryTimer = null
     this.#queue = null
+    this.#awareness.dispose()
     this.#room?.leave(this)
     this.#hold.release()
     this.#deps.metrics.closes.inc({ code: String(code) })
@@ -269,9 +347,11 @@ export class Connection implements Peer {
       {
         conn: this.id,
         room: this.docName,
-        user: this.grant.user,
+        user: this.#grant.user,
         code,
         reason,
+        bytesIn: this.#bytesIn,
+        bytesOut: this.#bytesOut,
         durationMs: Math.round(performance.now() - this.#openedAt),
       },
       'connection closed',
