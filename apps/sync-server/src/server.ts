@@ -10,8 +10,15 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
 import { loadVerificationKey } from './auth/load-key.js'
+import {
+  type RevocationMode,
+  Revocations,
+  type RevocationTarget,
+  targetCovers,
+} from './auth/revocations.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
 import type { ServerConfig } from './config/options.js'
+import { createAdminRoutes } from './http/admin-routes.js'
 import { createHttpHandler } from './http/http-handler.js'
 import { createStaticHandler } from './http/static-files.js'
 import { silentLogger } from './logger.js'
@@ -100,7 +107,29 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       if (store === null || !store.isOpen) return 'storage is not open'
       return null
     },
+    routes: [
+      createAdminRoutes({
+        adminKey: config.adminKey,
+        revoke: (target, mode) => revoke(target, mode),
+      }),
+    ],
   })
+  // Revocations last a week: issue tokens for less than that.
+  const revocations = new Revocations({ maxEntries: 100_000, maxAgeMs: 7 * 24 * 3_600_000 })
+
+  /** Close or downgrade every socket a revocation covers (and, with auth, tokens issued before). */
+  function revoke(target: RevocationTarget, mode: RevocationMode): number {
+    if (verifier !== null) revocations.add(target, mode, Date.now())
+    let affected = 0
+    for (const connection of connections) {
+      if (!targetCovers(target, connection.grant.user, connection.docName)) continue
+      affected++
+      if (mode === 'close') connection.close(CloseCode.forbidden, 'access revoked')
+      else connection.downgrade()
+    }
+    logger.info({ ...target, mode, affected }, 'access revoked')
+    return affected
+  }
   // Slowloris: a client gets `handshakeTimeoutMs` to send its headers; Node checks the
   // deadline every `connectionsCheckingInterval`.
   const serverOptions = {
@@ -112,7 +141,9 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
 
   /** Open TCP connections per client address, for `maxConnectionsPerIp`. */
   const perIp = new Map<string, number>()
-  const countConnection = (socket: Socket): void => {
+  /** Sockets that have not sent a complete request yet, with their deadline. */
+  const handshakeDeadlines = new WeakMap<Socket, NodeJS.Timeout>()
+  const onConnection = (socket: Socket): void => {
     const ip = socket.remoteAddress ?? 'unknown'
     const count = (perIp.get(ip) ?? 0) + 1
     if (count > config.maxConnectionsPerIp) {
@@ -127,8 +158,30 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       else perIp.set(ip, left)
     })
   }
+  /**
+   * Node's headersTimeout only starts with the first byte: a socket that never sends anything,
+   * or sends headers forever, is cut off here. (With TLS, from the end of the TLS handshake,
+   * which has its own `handshakeTimeout`.)
+   */
+  const startHandshakeDeadline = (socket: Socket): void => {
+    const deadline = setTimeout(() => {
+      metrics.connectionsRefused.inc({ reason: 'handshake_timeout' })
+      socket.destroy()
+    }, config.handshakeTimeoutMs)
+    deadline.unref()
+    handshakeDeadlines.set(socket, deadline)
+    socket.once('close', () => clearTimeout(deadline))
+  }
+  /** A complete request arrived on `socket`: it is no longer in its handshake. */
+  const handshakeDone = (socket: Socket): void => {
+    const deadline = handshakeDeadlines.get(socket)
+    if (deadline === undefined) return
+    clearTimeout(deadline)
+    handshakeDeadlines.delete(socket)
+  }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    handshakeDone(req.socket)
     socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'))
     handleUpgrade(req, socket, head).catch((error: unknown) => {
       logger.error({ err: error, url: req.url }, 'upgrade failed')
@@ -188,6 +241,16 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       refuse(req, socket, head, decision)
       return
     }
+    const grant = revocations.apply(decision.grant, parsed.name, Date.now())
+    if (grant === null) {
+      metrics.authFailures.inc({ reason: 'revoked' })
+      refuse(req, socket, head, {
+        status: 403,
+        closeCode: CloseCode.forbidden,
+        reason: 'access revoked',
+      })
+      return
+    }
     const rooms = registry
     wss.handleUpgrade(req, socket, head, (ws) => {
       const id = `c${nextConnectionId++}`
@@ -195,7 +258,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         id,
         ws,
         parsed.name,
-        decision.grant,
+        grant,
         {
           maxBufferedBytes: config.maxBufferedBytes,
           maxQueuedFrames: config.maxQueuedFrames,
@@ -220,7 +283,13 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       connections.add(connection)
       metrics.connectionsOpen.set(connections.size)
       logger.debug(
-        { conn: id, room: parsed.name, user: decision.grant.user, ip: req.socket.remoteAddress },
+        {
+          conn: id,
+          room: parsed.name,
+          user: grant.user,
+          access: grant.access,
+          ip: req.socket.remoteAddress,
+        },
         'connection opened',
       )
     })
@@ -232,9 +301,16 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     verifier = key === null ? null : createTokenVerifier(key)
     if (config.tlsCert !== null && config.tlsKey !== null) {
       const [cert, tlsKey] = await Promise.all([readFile(config.tlsCert), readFile(config.tlsKey)])
-      http = createHttpsServer({ ...serverOptions, cert, key: tlsKey }, handleRequest)
+      http = createHttpsServer(
+        { ...serverOptions, cert, key: tlsKey, handshakeTimeout: config.handshakeTimeoutMs },
+        handleRequest,
+      )
+      http.on('secureConnection', startHandshakeDeadline)
+    } else {
+      http.on('connection', startHandshakeDeadline)
     }
-    http.on('connection', countConnection)
+    http.on('connection', onConnection)
+    http.on('request', (req: IncomingMessage) => handshakeDone(req.socket))
     http.on('upgrade', onUpgrade)
     store ??=
       config.storage === 'memory'

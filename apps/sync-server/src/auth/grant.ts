@@ -15,10 +15,18 @@ export interface Grant {
   readonly access: Access
   /** When the token expires (ms since the epoch), or null for no expiry. */
   readonly expiresAt: number | null
+  /** When the token was issued (ms since the epoch), or null when unknown. */
+  readonly issuedAt: number | null
 }
 
 /** The grant of every connection when authentication is off. */
-export const OPEN_GRANT: Grant = { user: null, displayName: null, access: 'write', expiresAt: null }
+export const OPEN_GRANT: Grant = {
+  user: null,
+  displayName: null,
+  access: 'write',
+  expiresAt: null,
+  issuedAt: null,
+}
 
 /**
  * Whether a document pattern covers `docName`: an exact name, a prefix ending in `*`

@@ -81,6 +81,7 @@ export function createTokenVerifier(key: VerificationKey): TokenVerifier {
           displayName: claims.name,
           access: claims.access,
           expiresAt: claims.exp * 1000,
+          issuedAt: typeof payload.iat === 'number' ? payload.iat * 1000 : null,
         },
       }
     },

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import { sendJson } from './send-json.js'
 import type { StaticHandler } from './static-files.js'
 
 /** What the HTTP routes read from the server. */
@@ -11,6 +12,12 @@ export interface HttpDeps {
   readonly serveStatic: StaticHandler
   /** Why the server is not ready, or null when it is. */
   readonly notReadyReason: () => string | null
+  /** Further routes (admin, API), tried in order before static files; true when handled. */
+  readonly routes?: readonly ((
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+  ) => Promise<boolean>)[]
 }
 
 /** The request listener of the HTTP server. */
@@ -28,6 +35,9 @@ export function createHttpHandler(
 
 async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const pathname = new URL(req.url ?? '/', 'http://localhost').pathname
+  for (const route of deps.routes ?? []) {
+    if (await route(req, res, pathname)) return
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD')
     json(res, 405, { error: 'method not allowed' })
@@ -57,12 +67,4 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   json(res, 404, { error: 'not found' })
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  })
-  res.end(text)
-}
+const json = sendJson

@@ -262,8 +262,10 @@ export async function openRawSocket(
   cleanup: Cleanup,
   wsUrl: string,
   docName: string,
+  query: Record<string, string> = {},
 ): Promise<RawSocket> {
-  const ws = new WebSocket(`${wsUrl}/${encodeURIComponent(docName)}`)
+  const search = new URLSearchParams(query).toString()
+  const ws = new WebSocket(`${wsUrl}/${encodeURIComponent(docName)}${search ? `?${search}` : ''}`)
   cleanup.add(() => ws.terminate())
   const received: Buffer[] = []
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
