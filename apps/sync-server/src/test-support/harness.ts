@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { type ServerConfig, defaultConfig } from '../config/options.js'
-import { type SyncServer, type SyncServerDeps, createSyncServer } from '../server.js'
+import { defaultConfig, type ServerConfig } from '../config/options.js'
+import { createSyncServer, type SyncServer, type SyncServerDeps } from '../server.js'
 
 /** Things to clean up after a test, newest first. */
 export class Cleanup {
@@ -144,7 +144,9 @@ export function converged(docs: Y.Doc[], timeoutMs?: number): Promise<void> {
     const first = docs[0]
     if (first === undefined) return true
     const sv = Y.encodeStateVector(first)
-    return docs.every((d) => Buffer.compare(Buffer.from(Y.encodeStateVector(d)), Buffer.from(sv)) === 0)
+    return docs.every(
+      (d) => Buffer.compare(Buffer.from(Y.encodeStateVector(d)), Buffer.from(sv)) === 0,
+    )
   }
   return until(same, { docs }, 'documents did not converge', timeoutMs)
 }
