@@ -65,11 +65,12 @@ export function renderDocPage(root: HTMLElement, name: string, env: DocPageEnv):
     doc: name,
     user: identity,
     onStatus: (status) => pill.show(status),
-    onPeers: (peers) => avatars.show(peers),
+    // You are shown by the identity button; the avatars list the others.
+    onPeers: (peers) => avatars.show(peers.filter((peer) => !peer.isSelf)),
     onUpdate: () => toolbar.refresh(),
   })
   pill.show(handle.status)
-  avatars.show(handle.peers)
+  avatars.show(handle.peers.filter((peer) => !peer.isSelf))
   toolbar.refresh()
   handle.focus()
 

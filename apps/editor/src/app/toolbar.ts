@@ -33,7 +33,7 @@ const GROUPS: readonly (readonly Item[])[] = [
       className: 'strike',
     },
     { command: 'code', label: 'Inline code', glyph: '</>', keys: 'Mod-E', className: 'mono' },
-    { command: 'link', label: 'Link', glyph: '🔗' },
+    { command: 'link', label: 'Link', glyph: 'Link', className: 'wide' },
   ],
   [
     { command: 'bulletList', label: 'Bullet list', glyph: '•', keys: 'Mod-Shift-8' },

@@ -34,6 +34,8 @@ export interface ConnectionOptions {
 /** A running connection. */
 export interface Connection {
   readonly provider: WebsocketProvider
+  /** Start connecting. Separate from creation so callbacks never run during it. */
+  connect(): void
   status(): EditorStatus
   destroy(): void
 }
@@ -49,7 +51,7 @@ function syncSubtype(data: unknown): number | null {
   return decoding.hasContent(decoder) ? decoding.readVarUint(decoder) : null
 }
 
-/** Open (or start opening) a connection; see the module comment. */
+/** Create a connection (call `connect()` to open it); see the module comment. */
 export function createConnection(options: ConnectionOptions): Connection {
   const { doc, token } = options
   const managed = typeof token === 'function'
@@ -202,10 +204,10 @@ export function createConnection(options: ConnectionOptions): Connection {
     window.addEventListener('online', onOnline)
     window.addEventListener('offline', onOffline)
   }
-  start()
 
   return {
     provider,
+    connect: start,
     status: () =>
       deriveStatus({
         socketOpen: provider.wsconnected,

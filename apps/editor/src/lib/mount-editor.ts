@@ -212,8 +212,9 @@ export function mountEditor(element: HTMLElement, options: EditorOptions): Edito
         return false
       },
     },
-    dispatchTransaction(tr) {
-      view.updateState(view.state.apply(tr))
+    // `this`, not `view`: y-prosemirror dispatches while the view is still being constructed.
+    dispatchTransaction(this: EditorView, tr) {
+      this.updateState(this.state.apply(tr))
       if (handle !== null) options.onUpdate?.(handle)
     },
   })
@@ -265,6 +266,7 @@ export function mountEditor(element: HTMLElement, options: EditorOptions): Edito
       for (const name of STATUS_ATTRIBUTES) element.removeAttribute(name)
     },
   }
+  connection.connect()
   update()
   return handle
 }
