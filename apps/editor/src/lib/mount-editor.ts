@@ -219,6 +219,9 @@ export function mountEditor(element: HTMLElement, options: EditorOptions): Edito
     },
   })
 
+  const refreshCursors = (): void => rendering.refresh(view.dom)
+  awareness.on('change', refreshCursors)
+
   const run = (command: CommandName): boolean =>
     !readOnly && COMMANDS[command].run(view.state, view.dispatch, view)
 
@@ -254,6 +257,7 @@ export function mountEditor(element: HTMLElement, options: EditorOptions): Edito
     destroy() {
       if (destroyed) return
       destroyed = true
+      awareness.off('change', refreshCursors)
       // The view first: its plugins withdraw the cursor and stop observing the document.
       view.destroy()
       // Then presence, while the socket is still open, so others drop our cursor at once.
