@@ -1,5 +1,11 @@
 /** Test fixtures: a fresh server per test, and helpers to open the editor as a person. */
-import { type BrowserContext, test as base, expect, type Locator, type Page } from '@playwright/test'
+import {
+  type BrowserContext,
+  test as base,
+  expect,
+  type Locator,
+  type Page,
+} from '@playwright/test'
 import { startWeftServer, type WeftServer } from './weft-server.js'
 
 /** Who a browser context is: stored where the app reads it before it starts. */
@@ -39,7 +45,11 @@ export async function contextAs(
 }
 
 /** Open `/d/<doc>` and wait until the editor is connected and synced. */
-export async function openDoc(context: BrowserContext, server: WeftServer, doc: string): Promise<Page> {
+export async function openDoc(
+  context: BrowserContext,
+  server: WeftServer,
+  doc: string,
+): Promise<Page> {
   const page = await context.newPage()
   await page.goto(`${server.url}/d/${encodeURIComponent(doc)}`)
   await expectSaved(page)

@@ -11,7 +11,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The built CLI and web app (the e2e test task depends on both builds). */
-export const CLI_PATH = fileURLToPath(new URL('../../apps/sync-server/dist/cli/main.js', import.meta.url))
+export const CLI_PATH = fileURLToPath(
+  new URL('../../apps/sync-server/dist/cli/main.js', import.meta.url),
+)
 export const APP_DIR = fileURLToPath(new URL('../../apps/editor/dist/app', import.meta.url))
 export const ELEMENT_DIR = fileURLToPath(new URL('../../apps/editor/dist/element', import.meta.url))
 
@@ -69,7 +71,9 @@ function startProcess(args: string[]): Promise<Started> {
 function listeningPort(line: string): number | null {
   try {
     const entry = JSON.parse(line) as { msg?: unknown; port?: unknown }
-    return entry.msg === 'weft-server listening' && typeof entry.port === 'number' ? entry.port : null
+    return entry.msg === 'weft-server listening' && typeof entry.port === 'number'
+      ? entry.port
+      : null
   } catch {
     // Not a JSON log line.
     return null

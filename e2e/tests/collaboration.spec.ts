@@ -2,7 +2,16 @@
  * Two people in one document: concurrent typing converges, each sees the other's named
  * cursor and avatar, and a closed tab leaves no ghost cursor behind.
  */
-import { ALICE, BOB, blocksOf, contextAs, editorOf, expect, openDoc, test } from '../support/fixtures.js'
+import {
+  ALICE,
+  BOB,
+  blocksOf,
+  contextAs,
+  editorOf,
+  expect,
+  openDoc,
+  test,
+} from '../support/fixtures.js'
 
 test('concurrent typing in two browsers converges', async ({ browser, server }) => {
   const alice = await contextAs(browser, ALICE)
@@ -26,10 +35,7 @@ test('concurrent typing in two browsers converges', async ({ browser, server }) 
     pageB.keyboard.type(' typed by Bob while Alice types', { delay: 15 }),
   ])
 
-  const expected = [
-    'first typed by Alice while Bob types',
-    'second typed by Bob while Alice types',
-  ]
+  const expected = ['first typed by Alice while Bob types', 'second typed by Bob while Alice types']
   await expect.poll(() => blocksOf(pageA)).toEqual(expected)
   await expect.poll(() => blocksOf(pageB)).toEqual(expected)
   await alice.close()

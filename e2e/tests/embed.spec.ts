@@ -5,6 +5,7 @@
 import type { Page } from '@playwright/test'
 import { createEmbedSite } from '../support/embed-site.js'
 import { expect, test } from '../support/fixtures.js'
+import { installResourceTracker, type Resources } from '../support/resource-tracker.js'
 import { startWeftServer, type WeftServer } from '../support/weft-server.js'
 
 const PLAIN_PAGE = `<!doctype html>
@@ -88,71 +89,10 @@ test('a plain HTML page embedding <weft-editor> syncs and reacts to attributes',
   await second.context().close()
 })
 
-/** Counts of what a page holds, from wrappers installed before any page script runs. */
-interface Resources {
-  listeners: number
-  intervals: number
-  openSockets: number
-  socketUrls: string[]
-}
-
 test('mountEditor + destroy 50 times leaves nothing behind', async ({ browser }) => {
   test.setTimeout(120_000)
   const page = await (await browser.newContext()).newPage()
-  await page.addInitScript(() => {
-    // Track listeners on window and document, intervals, and sockets, to compare counts.
-    const listeners = new Set<string>()
-    const keyOf = new WeakMap<object, number>()
-    let nextKey = 1
-    const idOf = (value: object): number => {
-      let key = keyOf.get(value)
-      if (key === undefined) keyOf.set(value, (key = nextKey++))
-      return key
-    }
-    const add = EventTarget.prototype.addEventListener
-    const remove = EventTarget.prototype.removeEventListener
-    const tracked = (target: EventTarget) => target === window || target === document
-    EventTarget.prototype.addEventListener = function (type, listener, options) {
-      if (tracked(this) && listener) {
-        const capture = typeof options === 'boolean' ? options : Boolean(options?.capture)
-        listeners.add(`${idOf(this)}:${type}:${idOf(listener)}:${capture}`)
-      }
-      return add.call(this, type, listener, options)
-    }
-    EventTarget.prototype.removeEventListener = function (type, listener, options) {
-      if (tracked(this) && listener) {
-        const capture = typeof options === 'boolean' ? options : Boolean(options?.capture)
-        listeners.delete(`${idOf(this)}:${type}:${idOf(listener)}:${capture}`)
-      }
-      return remove.call(this, type, listener, options)
-    }
-    const intervals = new Set<unknown>()
-    const setInterval = window.setInterval
-    const clearInterval = window.clearInterval
-    window.setInterval = ((handler: TimerHandler, ms?: number, ...args: unknown[]) => {
-      const id = setInterval(handler, ms, ...args)
-      intervals.add(id)
-      return id
-    }) as typeof window.setInterval
-    window.clearInterval = (id?: number) => {
-      intervals.delete(id)
-      clearInterval(id)
-    }
-    const sockets: WebSocket[] = []
-    const NativeWebSocket = window.WebSocket
-    window.WebSocket = class extends NativeWebSocket {
-      constructor(url: string | URL, protocols?: string | string[]) {
-        super(url, protocols)
-        sockets.push(this)
-      }
-    }
-    ;(window as unknown as { resources: () => Resources }).resources = () => ({
-      listeners: listeners.size,
-      intervals: intervals.size,
-      openSockets: sockets.filter((s) => s.readyState !== WebSocket.CLOSED).length,
-      socketUrls: sockets.map((s) => s.url),
-    })
-  })
+  await page.addInitScript(installResourceTracker)
   await page.goto(`${server.url}/loop.html`)
   const rounds = 50
   const result = await page.evaluate(async (rounds) => {
@@ -171,7 +111,11 @@ test('mountEditor + destroy 50 times leaves nothing behind', async ({ browser })
         observer.observe(element, { attributes: true })
       })
     // Another editor watches the same document: it must end up alone in it.
-    const observer = lib.mountEditor(observerHost, { server: '/', doc: 'loop', offlineCache: false })
+    const observer = lib.mountEditor(observerHost, {
+      server: '/',
+      doc: 'loop',
+      offlineCache: false,
+    })
     await waitFor(observerHost, () => observer.status.synced)
     const before = resources()
     const peersSeen = new Set<number>()
@@ -192,7 +136,11 @@ test('mountEditor + destroy 50 times leaves nothing behind', async ({ browser })
   }, rounds)
   // Sockets close asynchronously; wait for the closes, then compare.
   await expect
-    .poll(() => page.evaluate(() => (window as unknown as { resources: () => Resources }).resources().openSockets))
+    .poll(() =>
+      page.evaluate(
+        () => (window as unknown as { resources: () => Resources }).resources().openSockets,
+      ),
+    )
     .toBe(1) // the observer's
   const after = await page.evaluate(() => {
     const r = (window as unknown as { resources: () => Resources }).resources()
@@ -206,7 +154,7 @@ test('mountEditor + destroy 50 times leaves nothing behind', async ({ browser })
   // Every mount fetched its token before connecting.
   const loopUrls = after.socketUrls.slice(1)
   expect(loopUrls).toHaveLength(rounds)
-  loopUrls.forEach((url, i) => expect(url).toContain(`token=token-${i}`))
+  expect(loopUrls).toEqual(loopUrls.map((_, i) => expect.stringContaining(`token=token-${i}`)))
   // The observer saw each one come and go, and is alone again.
   expect(result.peersSeen).toContain(2)
   await expect

@@ -2,7 +2,17 @@
  * Offline editing: one browser loses the network, both keep writing, and once it is back
  * both have everything. The status says offline with the pending count, then saved.
  */
-import { ALICE, BOB, blocksOf, contextAs, editorOf, expect, expectSaved, openDoc, test } from '../support/fixtures.js'
+import {
+  ALICE,
+  BOB,
+  blocksOf,
+  contextAs,
+  editorOf,
+  expect,
+  expectSaved,
+  openDoc,
+  test,
+} from '../support/fixtures.js'
 
 test('edits made offline converge when the network is back', async ({ browser, server }) => {
   const alice = await contextAs(browser, ALICE)

@@ -2,7 +2,17 @@
  * What is saved stays saved: across a reload, and across a server killed with SIGKILL and
  * started again, after which the open page reconnects by itself.
  */
-import { ALICE, BOB, blocksOf, contextAs, editorOf, expect, expectSaved, openDoc, test } from '../support/fixtures.js'
+import {
+  ALICE,
+  BOB,
+  blocksOf,
+  contextAs,
+  editorOf,
+  expect,
+  expectSaved,
+  openDoc,
+  test,
+} from '../support/fixtures.js'
 
 test('reload keeps the content', async ({ browser, server }) => {
   const alice = await contextAs(browser, ALICE)
