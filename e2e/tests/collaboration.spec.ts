@@ -9,6 +9,7 @@ import {
   contextAs,
   editorOf,
   expect,
+  expectSaved,
   openDoc,
   test,
 } from '../support/fixtures.js'
@@ -108,6 +109,30 @@ test('undo undoes only your own change', async ({ browser, server }) => {
   // Redo brings it back, still leaving Bob's text alone.
   await pageA.keyboard.press('Control+Shift+z')
   await expect.poll(() => blocksOf(pageB)).toEqual(['Bob line and more from Bob', 'Alice line'])
+  await alice.close()
+  await bob.close()
+})
+
+test('your name and colour are editable and remembered', async ({ browser, server }) => {
+  const alice = await contextAs(browser, ALICE)
+  const bob = await contextAs(browser, BOB)
+  const pageA = await openDoc(alice, server, 'identity')
+  const pageB = await openDoc(bob, server, 'identity')
+  await editorOf(pageB).click()
+  await pageB.keyboard.type('Hi')
+  await expect(pageA.locator('.weft-cursor__label')).toHaveText(BOB.name)
+
+  await pageB.locator('.identity-button').click()
+  await pageB.getByRole('textbox', { name: 'Your name', exact: true }).fill('Robert B.')
+  await pageB.getByRole('textbox', { name: 'Your name', exact: true }).press('Enter')
+  await expect(pageA.locator('.avatars .avatar')).toHaveAttribute('title', 'Robert B.')
+  // Editing the name took the focus, so the cursor went; back in the text it has the new name.
+  await editorOf(pageB).click()
+  await expect(pageA.locator('.weft-cursor__label')).toHaveText('Robert B.')
+
+  await pageB.reload()
+  await expectSaved(pageB)
+  await expect(pageB.locator('.identity-button .avatar')).toHaveAttribute('title', 'Robert B.')
   await alice.close()
   await bob.close()
 })

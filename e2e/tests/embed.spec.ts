@@ -183,3 +183,34 @@ test('mountEditor + destroy 50 times leaves nothing behind', async ({ browser })
   expect(blocked).toBe('deleted')
   await page.context().close()
 })
+
+test('a token function is called again before every reconnect', async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage()
+  await page.addInitScript(installResourceTracker)
+  await page.goto(`${server.url}/loop.html`)
+  await page.evaluate(async () => {
+    const lib = (await import('/weft-editor.js' as string)) as typeof import('@weft/editor')
+    let calls = 0
+    const host = document.getElementById('host') as HTMLElement
+    lib.mountEditor(host, {
+      server: '/',
+      doc: 'tokens',
+      offlineCache: false,
+      token: async () => `fresh-${++calls}`,
+    })
+  })
+  const host = page.locator('#host')
+  await expect(host).toHaveAttribute('data-weft-synced', 'true')
+
+  await server.restart()
+  await expect(host).toHaveAttribute('data-weft-status', 'offline')
+  await expect(host).toHaveAttribute('data-weft-synced', 'true')
+  const urls = await page.evaluate(
+    () => (window as unknown as { resources: () => Resources }).resources().socketUrls,
+  )
+  // The first socket used the first token; every later attempt asked for a new one.
+  expect(urls[0]).toContain('token=fresh-1')
+  expect(urls.length).toBeGreaterThan(1)
+  expect(urls.at(-1)).toContain(`token=fresh-${urls.length}`)
+  await page.context().close()
+})
