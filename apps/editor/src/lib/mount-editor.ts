@@ -175,11 +175,15 @@ export function mountEditor(element: HTMLElement, options: EditorOptions): Edito
     const next = connection.status()
     if (sameStatus(next, status)) return
     status = next
+    showStatus()
+    options.onStatus?.(status)
+    emit('weft-status', status)
+  }
+
+  function showStatus(): void {
     element.setAttribute('data-weft-status', status.connection)
     element.setAttribute('data-weft-synced', String(status.synced))
     element.setAttribute('data-weft-unconfirmed', String(status.unconfirmed))
-    options.onStatus?.(status)
-    emit('weft-status', status)
   }
 
   const rendering = createCursorRendering(awareness)
@@ -270,6 +274,8 @@ export function mountEditor(element: HTMLElement, options: EditorOptions): Edito
       for (const name of STATUS_ATTRIBUTES) element.removeAttribute(name)
     },
   }
+  // The attributes are there from the start, before the first change.
+  showStatus()
   connection.connect()
   update()
   return handle
