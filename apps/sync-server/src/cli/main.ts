@@ -3,6 +3,7 @@
  * `weft-server`: parse the config once, start the server, stop it cleanly on SIGTERM/SIGINT.
  * Exit codes: 0 clean stop, 1 failure (or shutdown past its deadline), 2 bad configuration.
  */
+import { createPresenceValidator } from '@weft/awareness'
 import { parseConfig } from '../config/parse-config.js'
 import { ConfigError } from '../config/parse-value.js'
 import { renderHelp } from '../config/render-docs.js'
@@ -30,7 +31,14 @@ async function main(): Promise<number> {
   }
   const { config } = parsed
   const logger = createLogger(config.logLevel)
-  const server = createSyncServer(config, { logger, processMetrics: true })
+  const server = createSyncServer(config, {
+    logger,
+    processMetrics: true,
+    // Weft states must be valid version-1 presence; states of other y-prosemirror clients
+    // (Tiptap's `{ user: { name, color }, cursor }`, plain `{}`) are shape-checked and relayed
+    // too, so mixed editors still see each other. See packages/awareness/README.md.
+    validatePresence: createPresenceValidator({ acceptForeign: true }),
+  })
   try {
     await server.listen()
   } catch (error) {
