@@ -80,8 +80,14 @@ function listeningPort(line: string): number | null {
   }
 }
 
-/** Start a server serving `staticDir` (the built web app by default). */
-export async function startWeftServer(staticDir = APP_DIR): Promise<WeftServer> {
+/**
+ * Start a server serving `staticDir` (the built web app by default), with `extraArgs`
+ * (further command-line options) on every start.
+ */
+export async function startWeftServer(
+  staticDir = APP_DIR,
+  extraArgs: readonly string[] = [],
+): Promise<WeftServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'weft-e2e-'))
   const args = (port: number): string[] => [
     '--port',
@@ -90,6 +96,7 @@ export async function startWeftServer(staticDir = APP_DIR): Promise<WeftServer> 
     dataDir,
     '--static-dir',
     staticDir,
+    ...extraArgs,
   ]
   let current: Started | null = await startProcess(args(0))
   const port = current.port

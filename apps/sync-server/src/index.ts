@@ -2,6 +2,8 @@
  * `@weft/sync-server`: a y-websocket compatible sync server with durable LevelDB storage.
  */
 
+export { createToken, type TokenOptions } from './auth/create-token.js'
+export type { Access } from './auth/grant.js'
 export { defaultConfig, OPTIONS, type OptionSpec, type ServerConfig } from './config/options.js'
 export { type ConfigSources, parseConfig } from './config/parse-config.js'
 export { ConfigError } from './config/parse-value.js'

@@ -42,6 +42,14 @@ export interface Connection {
 
 const MAX_BACKOFF_MS = 2500
 const SYNC = 0
+/** Close code of the server for a missing, invalid or expired token (docs/PROTOCOL.md). */
+const UNAUTHORIZED = 4401
+/**
+ * 4401 closes in a row, without a sync in between, after which a fresh token is no longer
+ * asked for: a token function that keeps returning refused tokens is a configuration error,
+ * not an expiry.
+ */
+const MAX_UNAUTHORIZED_IN_A_ROW = 3
 
 /** Sync message subtype (0 step 1, 1 step 2, 2 update) of a frame, or null for other frames. */
 function syncSubtype(data: unknown): number | null {
@@ -75,6 +83,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   let retryTimer: ReturnType<typeof setTimeout> | null = null
   let watched: WebSocket | null = null
   let markScheduled = false
+  let unauthorizedInARow = 0
 
   const clearRetry = (): void => {
     if (retryTimer !== null) clearTimeout(retryTimer)
@@ -165,15 +174,23 @@ export function createConnection(options: ConnectionOptions): Connection {
     triedBefore = true
     if (managed && online && !destroyed) {
       // Reconnect ourselves, with a fresh token, instead of y-websocket's timer (which
-      // would reuse the old URL). Codes 4400–4499 mean "do not retry", as in y-websocket.
+      // would reuse the old URL). Codes 4400–4499 mean "do not retry", as in y-websocket,
+      // except 4401: the server closes a live socket with it when its token expires, and a
+      // fresh token is exactly what cures that.
       provider.shouldConnect = false
-      const permanent = event !== null && event.code >= 4400 && event.code < 4500
+      const code = event?.code ?? 0
+      if (code === UNAUTHORIZED) unauthorizedInARow++
+      const renewable = code === UNAUTHORIZED && unauthorizedInARow <= MAX_UNAUTHORIZED_IN_A_ROW
+      const permanent = code >= 4400 && code < 4500 && !renewable
       if (!permanent) retryLater()
     }
     options.onChange()
   }
 
-  const onSync = (): void => options.onChange()
+  const onSync = (synced: boolean): void => {
+    if (synced) unauthorizedInARow = 0
+    options.onChange()
+  }
 
   const onUpdate = (_update: Uint8Array, origin: unknown): void => {
     if (origin === provider || options.isForeignOrigin(origin)) return
