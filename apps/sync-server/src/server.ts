@@ -78,8 +78,15 @@ export interface SyncServer {
  */
 export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): SyncServer {
   const logger = deps.logger ?? silentLogger()
-  const metrics = createMetrics({ withProcessMetrics: deps.processMetrics ?? false })
   const connections = new Set<Connection>()
+  const metrics = createMetrics({
+    withProcessMetrics: deps.processMetrics ?? false,
+    openConnections: () => {
+      const open = { read: 0, write: 0 }
+      for (const connection of connections) open[connection.grant.access]++
+      return open
+    },
+  })
   let store: DocStore | null = deps.store ?? null
   const ownsStore = deps.store === undefined
   let registry: RoomRegistry | null = null
@@ -228,12 +235,15 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     })
     if (socket.destroyed) return
     if (!decision.ok) {
-      metrics.authFailures.inc({ reason: decision.status === 401 ? 'unauthorized' : 'forbidden' })
+      const reason = decision.status === 401 ? 'unauthorized' : 'forbidden'
+      metrics.authFailures.inc({ reason })
       logger.info(
         {
           room: parsed.name,
           ip: req.socket.remoteAddress,
           origin: req.headers.origin,
+          status: decision.status,
+          authFailure: reason,
           reason: decision.reason,
         },
         'upgrade refused',
@@ -244,6 +254,18 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     const grant = revocations.apply(decision.grant, parsed.name, Date.now())
     if (grant === null) {
       metrics.authFailures.inc({ reason: 'revoked' })
+      logger.info(
+        {
+          room: parsed.name,
+          ip: req.socket.remoteAddress,
+          origin: req.headers.origin,
+          user: decision.grant.user,
+          status: 403,
+          authFailure: 'revoked',
+          reason: 'access revoked',
+        },
+        'upgrade refused',
+      )
       refuse(req, socket, head, {
         status: 403,
         closeCode: CloseCode.forbidden,
@@ -276,13 +298,11 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
           metrics,
           onClosed: (closed) => {
             connections.delete(closed)
-            metrics.connectionsOpen.set(connections.size)
           },
         },
       )
       connections.add(connection)
-      metrics.connectionsOpen.set(connections.size)
-      logger.debug(
+      logger.info(
         {
           conn: id,
           room: parsed.name,

@@ -365,7 +365,17 @@ export const OPTIONS = {
     parser: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     default: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
     group: 'Logging',
-    description: 'Least severe level logged (JSON lines on standard output).',
+    description:
+      'Least severe level logged. `info` logs one line per connection opened and closed; `debug` adds room unloads and socket errors.',
+  }),
+  logFormat: option({
+    flag: 'log-format',
+    env: 'WEFT_LOG_FORMAT',
+    parser: oneOf(['auto', 'json', 'pretty'] as const),
+    default: 'auto' as 'auto' | 'json' | 'pretty',
+    group: 'Logging',
+    description:
+      'Log lines on standard output: `json` (one object per line, for log collectors), `pretty` (readable text), or `auto`: pretty when standard output is a terminal, JSON otherwise.',
   }),
 } as const
 
