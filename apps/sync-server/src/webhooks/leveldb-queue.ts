@@ -57,7 +57,7 @@ class LevelDbQueue implements EventQueue {
   readonly #receiver: string
   readonly #maxEntries: number
   /** classic-level's `sync`, which a sublevel passes on to the database (untyped there). */
-  readonly #writeOptions: { sync: boolean }
+  readonly #writeOptions: { sync: boolean; valueEncoding: 'utf8' }
   /** Oldest held seq and the next seq to use: the queue is [head, tail). */
   #head: number
   #tail: number
@@ -75,7 +75,7 @@ class LevelDbQueue implements EventQueue {
     this.#section = section
     this.#receiver = receiver
     this.#maxEntries = maxEntries
-    this.#writeOptions = { sync }
+    this.#writeOptions = { sync, valueEncoding: 'utf8' }
     this.#head = head
     this.#tail = tail
   }
