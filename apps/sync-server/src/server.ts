@@ -27,11 +27,15 @@ import { CloseCode } from './protocol/close-codes.js'
 import type { PresenceValidator } from './room/presence-table.js'
 import { RoomRegistry } from './room/room-registry.js'
 import type { DocStore } from './storage/doc-store.js'
-import { openLevelDbStore } from './storage/leveldb-store.js'
+import { type LevelDbDocStore, openLevelDbStore } from './storage/leveldb-store.js'
 import { createMemoryStore } from './storage/memory-store.js'
 import { Connection } from './transport/connection.js'
 import { parseDocName } from './transport/doc-name.js'
 import { decideUpgrade, TOKEN_SUBPROTOCOL } from './transport/upgrade-auth.js'
+import { createLevelDbQueues } from './webhooks/leveldb-queue.js'
+import { createMemoryQueues } from './webhooks/memory-queue.js'
+import { createWebhookMetrics } from './webhooks/webhook-metrics.js'
+import { type PeerInfo, startWebhooks, type Webhooks } from './webhooks/webhooks.js'
 
 /** Services the server can be given instead of building its own. */
 export interface SyncServerDeps {
@@ -47,6 +51,12 @@ export interface SyncServerDeps {
   readonly onRoomLoaded?: (name: string) => void
   /** Called after a document was stored and unloaded from memory. */
   readonly onRoomUnloaded?: (name: string) => void
+  /** Called when a batch of a document's updates became durable, with the users who wrote it. */
+  readonly onDocumentChanged?: (name: string, userIds: readonly string[]) => void
+  /** Called when a connection joined its document (after the document loaded). */
+  readonly onUserJoined?: (peer: PeerInfo) => void
+  /** Called when a connection that had joined its document left it. */
+  readonly onUserLeft?: (peer: PeerInfo, code: number) => void
 }
 
 /** A running (or runnable) sync server. */
@@ -90,6 +100,8 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
   let store: DocStore | null = deps.store ?? null
   const ownsStore = deps.store === undefined
   let registry: RoomRegistry | null = null
+  const webhookMetrics = createWebhookMetrics(metrics.registry)
+  let webhooks: Webhooks | null = null
   let state: 'new' | 'listening' | 'closing' | 'closed' = 'new'
   let heartbeat: NodeJS.Timeout | null = null
   let nextConnectionId = 1
@@ -299,6 +311,16 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
           onClosed: (closed) => {
             connections.delete(closed)
           },
+          onJoined: (joined) => {
+            const peer = peerInfo(joined)
+            webhooks?.userJoined(peer)
+            deps.onUserJoined?.(peer)
+          },
+          onLeft: (left, code) => {
+            const peer = peerInfo(left)
+            webhooks?.userLeft(peer, code)
+            deps.onUserLeft?.(peer, code)
+          },
         },
       )
       connections.add(connection)
@@ -332,10 +354,36 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     http.on('connection', onConnection)
     http.on('request', (req: IncomingMessage) => handshakeDone(req.socket))
     http.on('upgrade', onUpgrade)
-    store ??=
-      config.storage === 'memory'
-        ? createMemoryStore()
-        : await openLevelDbStore({ dir: config.dataDir, fsync: config.fsync })
+    let levelStore: LevelDbDocStore | null = null
+    if (store === null) {
+      if (config.storage === 'memory') store = createMemoryStore()
+      else store = levelStore = await openLevelDbStore({ dir: config.dataDir, fsync: config.fsync })
+    }
+    if (config.webhookUrls.length > 0) {
+      if (config.webhookSecret === null) throw new Error('webhook URLs need a webhook secret')
+      // The queue shares the documents' database, so it is on disk exactly when they are.
+      webhooks = await startWebhooks(
+        {
+          urls: config.webhookUrls,
+          secret: config.webhookSecret,
+          events: config.webhookEvents,
+          debounceMs: config.webhookDebounceMs,
+          maxWaitMs: config.webhookMaxWaitMs,
+          queueMax: config.webhookQueueMax,
+          timeoutMs: config.webhookTimeoutMs,
+          retryMinMs: config.webhookRetryMinMs,
+          retryMaxMs: config.webhookRetryMaxMs,
+        },
+        {
+          queues:
+            levelStore === null
+              ? createMemoryQueues()
+              : createLevelDbQueues(levelStore.sublevel('webhooks'), { fsync: config.fsync }),
+          logger,
+          metrics: webhookMetrics,
+        },
+      )
+    }
     registry = new RoomRegistry(
       {
         idleTimeoutMs: config.idleTimeoutMs,
@@ -358,8 +406,18 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         store,
         logger,
         metrics,
-        onRoomLoaded: deps.onRoomLoaded ?? (() => undefined),
-        onRoomUnloaded: deps.onRoomUnloaded ?? (() => undefined),
+        onRoomLoaded: (name) => {
+          webhooks?.roomOpened(name)
+          deps.onRoomLoaded?.(name)
+        },
+        onRoomUnloaded: (name) => {
+          webhooks?.roomClosed(name)
+          deps.onRoomUnloaded?.(name)
+        },
+        onDocumentChanged: (name, userIds) => {
+          webhooks?.documentChanged(name, userIds)
+          deps.onDocumentChanged?.(name, userIds)
+        },
       },
     )
     await new Promise<void>((resolve, reject) => {
@@ -410,6 +468,8 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     clearTimeout(drainTimer)
     for (const connection of [...connections]) connection.terminate()
     await registry?.closeAll()
+    // After the rooms (their last changes and room.closed are events too), before storage.
+    await webhooks?.close()
     if (ownsStore && store !== null) await store.close()
     http.closeAllConnections()
     wss.close()
@@ -435,6 +495,16 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     get connectionCount() {
       return connections.size
     },
+  }
+}
+
+/** What user events say about a connection. */
+function peerInfo(connection: Connection): PeerInfo {
+  return {
+    document: connection.docName,
+    connection: connection.id,
+    user: connection.grant.user,
+    access: connection.grant.access,
   }
 }
 
