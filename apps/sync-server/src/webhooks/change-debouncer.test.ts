@@ -114,6 +114,17 @@ describe('ChangeDebouncer', () => {
     expect(emitted.map((e) => e.document)).toEqual(['a', 'b', 'c'])
   })
 
+  it('flush emits one document at once', () => {
+    const { clock, emitted, debouncer } = setup()
+    debouncer.changed('a', [])
+    debouncer.changed('b', [])
+    debouncer.flush('b')
+    debouncer.flush('c')
+    expect(emitted.map((e) => e.document)).toEqual(['b'])
+    clock.advance(100)
+    expect(emitted.map((e) => e.document)).toEqual(['b', 'a'])
+  })
+
   it('flushAll emits everything pending at once', () => {
     const { clock, emitted, debouncer } = setup()
     debouncer.changed('a', ['u1'])

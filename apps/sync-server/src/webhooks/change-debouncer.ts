@@ -98,6 +98,11 @@ export class ChangeDebouncer {
     if (entry.timer === null) this.#arm(document, entry, entry.dueAt - now)
   }
 
+  /** Emit `document`'s pending change now, if it has one (before its room.closed). */
+  flush(document: string): void {
+    this.#fire(document)
+  }
+
   /** Emit every pending change now (at shutdown, so nothing is left behind). */
   flushAll(): void {
     for (const document of [...this.#pending.keys()]) this.#fire(document)

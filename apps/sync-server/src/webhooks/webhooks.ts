@@ -166,6 +166,8 @@ export async function startWebhooks(
       if (enabled.has('room.opened')) emit({ type: 'room.opened', document })
     },
     roomClosed(document) {
+      // Its last changes are reported before it closes.
+      debouncer.flush(document)
       if (enabled.has('room.closed')) emit({ type: 'room.closed', document })
     },
     documentChanged(document, users) {
