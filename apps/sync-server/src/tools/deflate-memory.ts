@@ -5,8 +5,8 @@
  *
  *   npm run build && npm run measure:deflate -w @weft/sync-server -- [sockets] [docKiB]
  *
- * Prints one line per run and the difference per socket. The document size matters: ws only
- * compresses messages of 1 KiB or more, and creates a socket's zlib contexts on first use.
+ * Prints one line per run and the difference per socket; results are in docs/OPERATIONS.md.
+ * Clients announce no presence (N clients greeting each other would be N² frames).
  */
 import type { WebSocket } from 'ws'
 import type { WebsocketProvider } from 'y-websocket'
