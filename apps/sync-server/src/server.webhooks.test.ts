@@ -3,6 +3,9 @@
  * receiver — the events and their payloads, debouncing, the event filter, and a receiver
  * that is down across a server restart (the queue is on disk) getting every event.
  */
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createToken } from './auth/create-token.js'
 import { eventually } from './test-support/eventually.js'
@@ -189,5 +192,29 @@ describe('webhooks from the server', () => {
       expect(delivered.some((r) => r.headers['weft-event-id'] === id)).toBe(true)
     }
     expect(sampleValue(await scrape(second.httpUrl), 'weft_webhook_events_dropped_total')).toBe(0)
+  })
+
+  it('is verified by the snippet in docs/WEBHOOKS.md', async () => {
+    const doc = await readFile(new URL('../../../docs/WEBHOOKS.md', import.meta.url), 'utf8')
+    const section = doc.slice(doc.indexOf('## Verifying the signature'))
+    const snippet = /```js\n([\s\S]*?)```/.exec(section)?.[1]
+    expect(snippet).toContain('export function verifyWeftSignature')
+    const file = join(await tempDir(cleanup), 'verify.mjs')
+    await writeFile(file, snippet ?? '')
+    const { verifyWeftSignature } = (await import(pathToFileURL(file).href)) as {
+      verifyWeftSignature: (secret: string, header: unknown, body: string) => boolean
+    }
+    const receiver = await WebhookReceiver.start(cleanup, SECRET)
+    const { wsUrl } = await startServer(cleanup, webhookConfig(receiver))
+    const client = connectClient(cleanup, wsUrl, 'verified ünïcode')
+    await synced(client)
+    await receiver.waitFor(() => receiver.delivered.length >= 2, 'two events')
+    for (const { headers, body } of receiver.delivered) {
+      expect(verifyWeftSignature(SECRET, headers['weft-signature'], body)).toBe(true)
+      expect(verifyWeftSignature('another-secret-entirely', headers['weft-signature'], body)).toBe(
+        false,
+      )
+      expect(verifyWeftSignature(SECRET, headers['weft-signature'], `${body} `)).toBe(false)
+    }
   })
 })
