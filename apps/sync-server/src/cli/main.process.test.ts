@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { eventually } from '../test-support/eventually.js'
 import {
   CLI_PATH,
   Cleanup,
@@ -18,7 +19,8 @@ import {
   tempDir,
   until,
 } from '../test-support/harness.js'
-import { scrape } from '../test-support/prometheus-text.js'
+import { sampleValue, scrape } from '../test-support/prometheus-text.js'
+import { WebhookReceiver } from '../test-support/webhook-receiver.js'
 
 const cleanup = new Cleanup()
 afterEach(() => cleanup.run())
@@ -237,5 +239,58 @@ describe('weft-server logs', () => {
     expect(terminalLine).not.toContain('{"level"')
     inTerminal.kill('SIGTERM')
     await once(inTerminal, 'exit')
+  })
+})
+
+describe('weft-server webhooks', () => {
+  it('keeps queued webhook events through kill -9 and delivers them after the restart', async () => {
+    const secret = 'process-webhook-secret-0123'
+    const receiver = await WebhookReceiver.start(cleanup, secret)
+    receiver.mode = 'fail'
+    const dataDir = await tempDir(cleanup)
+    const args = [
+      '--data-dir',
+      dataDir,
+      '--webhook-url',
+      receiver.url,
+      '--webhook-secret',
+      secret,
+      '--webhook-debounce',
+      '50ms',
+      '--webhook-retry-min',
+      '20ms',
+      '--webhook-retry-max',
+      '200ms',
+    ]
+    const first = await spawnServer(cleanup, args)
+    const client = connectClient(cleanup, first.wsUrl, 'hooked')
+    await synced(client)
+    client.doc.getText('t').insert(0, 'queued before the crash')
+    // room.opened, user.joined and document.changed are queued (the receiver answers 500).
+    await eventually(
+      async () => sampleValue(await scrape(first.httpUrl), 'weft_webhook_queue_events') >= 3,
+      'three events queued',
+    )
+    await receiver.waitFor(() => receiver.requests.length >= 1, 'a refused attempt')
+    first.child.kill('SIGKILL')
+    await first.exited
+    client.destroy()
+    const refusedIds = new Set(receiver.requests.map((r) => r.headers['weft-event-id']))
+
+    receiver.mode = 'ok'
+    await spawnServer(cleanup, args)
+    const wanted = ['room.opened', 'user.joined', 'document.changed']
+    await receiver.waitFor(
+      () => wanted.every((type) => receiver.delivered.some((r) => r.event.type === type)),
+      'the queued events after the restart',
+    )
+    expect(receiver.delivered.every((r) => r.signatureValid)).toBe(true)
+    const deliveredIds = new Set(receiver.delivered.map((r) => r.headers['weft-event-id']))
+    for (const id of refusedIds) expect(deliveredIds.has(id)).toBe(true)
+    expect(
+      receiver.delivered.find((r) => r.event.type === 'document.changed')?.event,
+    ).toMatchObject({
+      document: 'hooked',
+    })
   })
 })
