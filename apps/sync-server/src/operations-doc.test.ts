@@ -21,7 +21,7 @@ describe('docs/OPERATIONS.md', () => {
       expect(text.includes(`\`${name}\``), `${name} is not documented`).toBe(true)
       // Server families are in a table row with their type.
       if (!/^weft_(nodejs|process)_/.test(name)) {
-        expect(text).toMatch(new RegExp(`^\\| \`${name}\` \\| ${family.type} \\|`, 'm'))
+        expect(text).toMatch(new RegExp(`^\\| \`${name}\` +\\| ${family.type} +\\|`, 'm'))
       }
     }
     const rules = /```yaml\n([\s\S]*?)```/.exec(text)?.[1] ?? ''
