@@ -227,7 +227,7 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
     }),
     closes: new Counter({
       name: 'weft_closes_total',
-      help: 'Connections closed, by WebSocket close code (1006: died without a close frame).',
+      help: 'Connections closed, by WebSocket close code (1006: died without a close frame; other: a code a client chose).',
       labelNames: ['code'],
       registers,
     }),

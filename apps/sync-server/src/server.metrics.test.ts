@@ -28,7 +28,7 @@ const DOC = 'zz-private-doc-name-7f3a'
 const USER = 'zz-user-subject-q9c1'
 
 /** Every family the server promises, with its type and label names. */
-export const PROMISED: Record<string, { type: string; labels: string[] }> = {
+const PROMISED: Record<string, { type: string; labels: string[] }> = {
   weft_connections_open: { type: 'gauge', labels: ['access'] },
   weft_rooms_loaded: { type: 'gauge', labels: [] },
   weft_frames_received_total: { type: 'counter', labels: ['type'] },

@@ -45,7 +45,7 @@ export interface SyncServerDeps {
   readonly store?: DocStore
   /** Shape check of presence states before they are relayed. */
   readonly validatePresence?: PresenceValidator
-  /** Add prom-client's process metrics (CPU, memory, event loop) to `/metrics`. */
+  /** Add prom-client's process metrics (CPU, memory, GC, event-loop lag) to `/metrics`. */
   readonly processMetrics?: boolean
   /** Called after a document was loaded into memory. */
   readonly onRoomLoaded?: (name: string) => void
