@@ -35,13 +35,21 @@ import { decideUpgrade, TOKEN_SUBPROTOCOL } from './transport/upgrade-auth.js'
 import { createLevelDbQueues } from './webhooks/leveldb-queue.js'
 import { createMemoryQueues } from './webhooks/memory-queue.js'
 import { createWebhookMetrics } from './webhooks/webhook-metrics.js'
-import { type PeerInfo, startWebhooks, type Webhooks } from './webhooks/webhooks.js'
+import {
+  type PeerInfo,
+  startWebhooks,
+  type Webhooks,
+  webhookSettings,
+} from './webhooks/webhooks.js'
 
 /** Services the server can be given instead of building its own. */
 export interface SyncServerDeps {
   /** Defaults to a silent logger. */
   readonly logger?: Logger
-  /** A store to use instead of opening one from the config. The server does not close it. */
+  /**
+   * A store to use instead of opening one from the config. The server does not close it.
+   * Webhook queues are then kept in memory.
+   */
   readonly store?: DocStore
   /** Shape check of presence states before they are relayed. */
   readonly validatePresence?: PresenceValidator
@@ -359,30 +367,17 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       if (config.storage === 'memory') store = createMemoryStore()
       else store = levelStore = await openLevelDbStore({ dir: config.dataDir, fsync: config.fsync })
     }
-    if (config.webhookUrls.length > 0) {
-      if (config.webhookSecret === null) throw new Error('webhook URLs need a webhook secret')
-      // The queue shares the documents' database, so it is on disk exactly when they are.
-      webhooks = await startWebhooks(
-        {
-          urls: config.webhookUrls,
-          secret: config.webhookSecret,
-          events: config.webhookEvents,
-          debounceMs: config.webhookDebounceMs,
-          maxWaitMs: config.webhookMaxWaitMs,
-          queueMax: config.webhookQueueMax,
-          timeoutMs: config.webhookTimeoutMs,
-          retryMinMs: config.webhookRetryMinMs,
-          retryMaxMs: config.webhookRetryMaxMs,
-        },
-        {
-          queues:
-            levelStore === null
-              ? createMemoryQueues()
-              : createLevelDbQueues(levelStore.sublevel('webhooks'), { fsync: config.fsync }),
-          logger,
-          metrics: webhookMetrics,
-        },
-      )
+    const settings = webhookSettings(config)
+    if (settings !== null) {
+      webhooks = await startWebhooks(settings, {
+        // In the documents' database, so the queue is on disk exactly when they are.
+        queues:
+          levelStore === null
+            ? createMemoryQueues()
+            : createLevelDbQueues(levelStore.sublevel('webhooks'), { fsync: config.fsync }),
+        logger,
+        metrics: webhookMetrics,
+      })
     }
     registry = new RoomRegistry(
       {

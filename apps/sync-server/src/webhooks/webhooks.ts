@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Access } from '../auth/grant.js'
+import type { ServerConfig } from '../config/options.js'
 import { ChangeDebouncer, type CoalescedChange } from './change-debouncer.js'
 import { Deliverer } from './deliverer.js'
 import type { EventQueues, NewQueuedEvent } from './event-queue.js'
@@ -26,6 +27,28 @@ export interface WebhookSettings {
   readonly timeoutMs: number
   readonly retryMinMs: number
   readonly retryMaxMs: number
+}
+
+/**
+ * The webhook settings of `config`, or null when no receiver is configured.
+ *
+ * @throws {Error} when receivers are configured without a secret (`validateConfig` refuses
+ * that on the command line; this guards configs built in code).
+ */
+export function webhookSettings(config: ServerConfig): WebhookSettings | null {
+  if (config.webhookUrls.length === 0) return null
+  if (config.webhookSecret === null) throw new Error('webhook URLs need a webhook secret')
+  return {
+    urls: config.webhookUrls,
+    secret: config.webhookSecret,
+    events: config.webhookEvents,
+    debounceMs: config.webhookDebounceMs,
+    maxWaitMs: config.webhookMaxWaitMs,
+    queueMax: config.webhookQueueMax,
+    timeoutMs: config.webhookTimeoutMs,
+    retryMinMs: config.webhookRetryMinMs,
+    retryMaxMs: config.webhookRetryMaxMs,
+  }
 }
 
 /** Services of the webhooks. */
