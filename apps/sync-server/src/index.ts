@@ -7,11 +7,23 @@ export type { Access } from './auth/grant.js'
 export { defaultConfig, OPTIONS, type OptionSpec, type ServerConfig } from './config/options.js'
 export { type ConfigSources, parseConfig } from './config/parse-config.js'
 export { ConfigError } from './config/parse-value.js'
-export { createLogger } from './logger.js'
+export { createLogger, type LogFormat, resolveLogFormat } from './logger.js'
 export { CloseCode } from './protocol/close-codes.js'
 export { AuthMessageType, MessageType, SyncMessageType } from './protocol/message-type.js'
 export type { PresenceValidator } from './room/presence-table.js'
 export { createSyncServer, type SyncServer, type SyncServerDeps } from './server.js'
 export type { DocStore, StoredDoc, StoredDocInfo, StoredDocPage } from './storage/doc-store.js'
-export { type LevelDbStoreOptions, openLevelDbStore } from './storage/leveldb-store.js'
+export {
+  type LevelDbDocStore,
+  type LevelDbStoreOptions,
+  type LevelSection,
+  openLevelDbStore,
+} from './storage/leveldb-store.js'
 export { createMemoryStore } from './storage/memory-store.js'
+export { signWebhook, verifyWebhookSignature, WebhookHeader } from './webhooks/signature.js'
+export {
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEvent,
+  type WebhookEventType,
+} from './webhooks/webhook-event.js'
+export type { PeerInfo } from './webhooks/webhooks.js'

@@ -4,8 +4,13 @@
  * values only: never a document name or a user.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { Access } from './auth/grant.js'
 
-/** Message kinds used as the `type` label of frame counters. */
+/**
+ * The `type` label of received frames: the decoded message type, `invalid` for a frame that
+ * did not decode, `refused` for one dropped unread (text frame, rate limit, pre-load queue full,
+ * or still queued when its socket closed).
+ */
 export type FrameKind =
   | 'sync-step1'
   | 'sync-step2'
@@ -13,16 +18,25 @@ export type FrameKind =
   | 'awareness'
   | 'query-awareness'
   | 'invalid'
+  | 'refused'
+
+/** The `type` label of sent frames; the room names each frame where it encodes it. */
+export type SentFrameKind = 'sync-step1' | 'sync-step2' | 'sync-update' | 'awareness' | 'auth'
 
 /** The metrics a server updates. */
 export interface ServerMetrics {
   readonly registry: Registry
-  readonly connectionsOpen: Gauge
+  /** Labelled `access` (`read`, `write`); read at each scrape from `openConnections`. */
+  readonly connectionsOpen: Gauge<'access'>
   readonly roomsLoaded: Gauge
   readonly framesReceived: Counter<'type'>
-  readonly bytesReceived: Counter
-  readonly framesSent: Counter
-  readonly bytesSent: Counter
+  readonly bytesReceived: Counter<'type'>
+  readonly framesSent: Counter<'type'>
+  readonly bytesSent: Counter<'type'>
+  /** Count one received frame of `byteLength` bytes (frames and bytes, by type). */
+  readonly countReceived: (type: FrameKind, byteLength: number) => void
+  /** Count one sent frame of `byteLength` bytes (frames and bytes, by type). */
+  readonly countSent: (type: SentFrameKind, byteLength: number) => void
   readonly framesRejected: Counter<'reason'>
   readonly updatesApplied: Counter
   readonly updatesDenied: Counter
@@ -32,6 +46,7 @@ export interface ServerMetrics {
   readonly awarenessDropped: Counter<'reason'>
   readonly persistBatches: Counter
   readonly persistBatchUpdates: Histogram
+  readonly persistBatchBytes: Histogram
   readonly persistSeconds: Histogram
   readonly persistFailures: Counter
   readonly compactions: Counter
@@ -43,45 +58,75 @@ export interface ServerMetrics {
   readonly closes: Counter<'code'>
 }
 
-/** Create a server's metrics. `withProcessMetrics` adds prom-client's process/runtime set. */
-export function createMetrics(options: { withProcessMetrics: boolean }): ServerMetrics {
+/** What `createMetrics` needs. */
+export interface MetricsOptions {
+  /**
+   * Add prom-client's process and runtime set (CPU, memory, GC, event-loop lag as
+   * `weft_nodejs_eventloop_lag_*`).
+   */
+  readonly withProcessMetrics: boolean
+  /** Open connections by access mode, read at each scrape (a downgrade moves a socket). */
+  readonly openConnections?: () => Readonly<Record<Access, number>>
+}
+
+/** Create a server's metrics. */
+export function createMetrics(options: MetricsOptions): ServerMetrics {
   const registry = new Registry()
   if (options.withProcessMetrics) collectDefaultMetrics({ register: registry, prefix: 'weft_' })
   const registers = [registry]
   const seconds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+  const openConnections = options.openConnections ?? (() => ({ read: 0, write: 0 }))
+  const framesReceived = new Counter({
+    name: 'weft_frames_received_total',
+    help: 'WebSocket frames received from clients, by message type.',
+    labelNames: ['type'] as const,
+    registers,
+  })
+  const bytesReceived = new Counter({
+    name: 'weft_received_bytes_total',
+    help: 'Bytes of WebSocket frames received from clients, by message type.',
+    labelNames: ['type'] as const,
+    registers,
+  })
+  const framesSent = new Counter({
+    name: 'weft_frames_sent_total',
+    help: 'WebSocket frames sent to clients, by message type.',
+    labelNames: ['type'] as const,
+    registers,
+  })
+  const bytesSent = new Counter({
+    name: 'weft_sent_bytes_total',
+    help: 'Bytes of WebSocket frames sent to clients, by message type.',
+    labelNames: ['type'] as const,
+    registers,
+  })
+  // Label children bound once: the send path runs per peer per broadcast.
+  const received = bind(framesReceived, bytesReceived)
+  const sent = bind(framesSent, bytesSent)
   return {
     registry,
     connectionsOpen: new Gauge({
       name: 'weft_connections_open',
-      help: 'WebSocket connections currently open.',
+      help: 'WebSocket connections currently open, by access mode (read, write).',
+      labelNames: ['access'] as const,
       registers,
+      collect() {
+        const open = openConnections()
+        this.set({ access: 'read' }, open.read)
+        this.set({ access: 'write' }, open.write)
+      },
     }),
     roomsLoaded: new Gauge({
       name: 'weft_rooms_loaded',
       help: 'Documents currently loaded in memory.',
       registers,
     }),
-    framesReceived: new Counter({
-      name: 'weft_frames_received_total',
-      help: 'WebSocket frames received from clients, by message type.',
-      labelNames: ['type'],
-      registers,
-    }),
-    bytesReceived: new Counter({
-      name: 'weft_received_bytes_total',
-      help: 'Bytes of WebSocket frames received from clients.',
-      registers,
-    }),
-    framesSent: new Counter({
-      name: 'weft_frames_sent_total',
-      help: 'WebSocket frames sent to clients.',
-      registers,
-    }),
-    bytesSent: new Counter({
-      name: 'weft_sent_bytes_total',
-      help: 'Bytes of WebSocket frames sent to clients.',
-      registers,
-    }),
+    framesReceived,
+    bytesReceived,
+    framesSent,
+    bytesSent,
+    countReceived: (type, byteLength) => received(type, byteLength),
+    countSent: (type, byteLength) => sent(type, byteLength),
     framesRejected: new Counter({
       name: 'weft_frames_rejected_total',
       help: 'Frames refused (the socket is closed), by reason code.',
@@ -100,7 +145,7 @@ export function createMetrics(options: { withProcessMetrics: boolean }): ServerM
     }),
     authFailures: new Counter({
       name: 'weft_auth_failures_total',
-      help: 'Upgrades refused, by reason (origin, unauthorized, forbidden).',
+      help: 'Upgrades refused, by reason (unauthorized: no valid token; forbidden: token or origin does not allow it; revoked).',
       labelNames: ['reason'],
       registers,
     }),
@@ -130,6 +175,12 @@ export function createMetrics(options: { withProcessMetrics: boolean }): ServerM
       name: 'weft_persist_batch_updates',
       help: 'Updates per written batch of one room.',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers,
+    }),
+    persistBatchBytes: new Histogram({
+      name: 'weft_persist_batch_bytes',
+      help: 'Bytes of updates per written batch of one room.',
+      buckets: [64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304],
       registers,
     }),
     persistSeconds: new Histogram({
@@ -176,9 +227,26 @@ export function createMetrics(options: { withProcessMetrics: boolean }): ServerM
     }),
     closes: new Counter({
       name: 'weft_closes_total',
-      help: 'Connections closed, by WebSocket close code (1006: died without a close frame).',
+      help: 'Connections closed, by WebSocket close code (1006: died without a close frame; other: a code a client chose).',
       labelNames: ['code'],
       registers,
     }),
+  }
+}
+
+/** A counting function over a frame counter and a byte counter, with label children cached. */
+function bind<T extends string>(
+  frames: Counter<'type'>,
+  bytes: Counter<'type'>,
+): (type: T, byteLength: number) => void {
+  const children = new Map<T, { frames: Counter.Internal; bytes: Counter.Internal }>()
+  return (type, byteLength) => {
+    let child = children.get(type)
+    if (child === undefined) {
+      child = { frames: frames.labels(type), bytes: bytes.labels(type) }
+      children.set(type, child)
+    }
+    child.frames.inc()
+    child.bytes.inc(byteLength)
   }
 }

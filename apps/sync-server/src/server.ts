@@ -27,26 +27,44 @@ import { CloseCode } from './protocol/close-codes.js'
 import type { PresenceValidator } from './room/presence-table.js'
 import { RoomRegistry } from './room/room-registry.js'
 import type { DocStore } from './storage/doc-store.js'
-import { openLevelDbStore } from './storage/leveldb-store.js'
+import { type LevelDbDocStore, openLevelDbStore } from './storage/leveldb-store.js'
 import { createMemoryStore } from './storage/memory-store.js'
 import { Connection } from './transport/connection.js'
 import { parseDocName } from './transport/doc-name.js'
 import { decideUpgrade, TOKEN_SUBPROTOCOL } from './transport/upgrade-auth.js'
+import { createLevelDbQueues } from './webhooks/leveldb-queue.js'
+import { createMemoryQueues } from './webhooks/memory-queue.js'
+import { createWebhookMetrics } from './webhooks/webhook-metrics.js'
+import {
+  type PeerInfo,
+  startWebhooks,
+  type Webhooks,
+  webhookSettings,
+} from './webhooks/webhooks.js'
 
 /** Services the server can be given instead of building its own. */
 export interface SyncServerDeps {
   /** Defaults to a silent logger. */
   readonly logger?: Logger
-  /** A store to use instead of opening one from the config. The server does not close it. */
+  /**
+   * A store to use instead of opening one from the config. The server does not close it.
+   * Webhook queues are then kept in memory.
+   */
   readonly store?: DocStore
   /** Shape check of presence states before they are relayed. */
   readonly validatePresence?: PresenceValidator
-  /** Add prom-client's process metrics (CPU, memory, event loop) to `/metrics`. */
+  /** Add prom-client's process metrics (CPU, memory, GC, event-loop lag) to `/metrics`. */
   readonly processMetrics?: boolean
   /** Called after a document was loaded into memory. */
   readonly onRoomLoaded?: (name: string) => void
   /** Called after a document was stored and unloaded from memory. */
   readonly onRoomUnloaded?: (name: string) => void
+  /** Called when a batch of a document's updates became durable, with the users who wrote it. */
+  readonly onDocumentChanged?: (name: string, userIds: readonly string[]) => void
+  /** Called when a connection joined its document (after the document loaded). */
+  readonly onUserJoined?: (peer: PeerInfo) => void
+  /** Called when a connection that had joined its document left it. */
+  readonly onUserLeft?: (peer: PeerInfo, code: number) => void
 }
 
 /** A running (or runnable) sync server. */
@@ -78,11 +96,20 @@ export interface SyncServer {
  */
 export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): SyncServer {
   const logger = deps.logger ?? silentLogger()
-  const metrics = createMetrics({ withProcessMetrics: deps.processMetrics ?? false })
   const connections = new Set<Connection>()
+  const metrics = createMetrics({
+    withProcessMetrics: deps.processMetrics ?? false,
+    openConnections: () => {
+      const open = { read: 0, write: 0 }
+      for (const connection of connections) open[connection.grant.access]++
+      return open
+    },
+  })
   let store: DocStore | null = deps.store ?? null
   const ownsStore = deps.store === undefined
   let registry: RoomRegistry | null = null
+  const webhookMetrics = createWebhookMetrics(metrics.registry)
+  let webhooks: Webhooks | null = null
   let state: 'new' | 'listening' | 'closing' | 'closed' = 'new'
   let heartbeat: NodeJS.Timeout | null = null
   let nextConnectionId = 1
@@ -228,12 +255,15 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     })
     if (socket.destroyed) return
     if (!decision.ok) {
-      metrics.authFailures.inc({ reason: decision.status === 401 ? 'unauthorized' : 'forbidden' })
+      const reason = decision.status === 401 ? 'unauthorized' : 'forbidden'
+      metrics.authFailures.inc({ reason })
       logger.info(
         {
           room: parsed.name,
           ip: req.socket.remoteAddress,
           origin: req.headers.origin,
+          status: decision.status,
+          authFailure: reason,
           reason: decision.reason,
         },
         'upgrade refused',
@@ -244,6 +274,18 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     const grant = revocations.apply(decision.grant, parsed.name, Date.now())
     if (grant === null) {
       metrics.authFailures.inc({ reason: 'revoked' })
+      logger.info(
+        {
+          room: parsed.name,
+          ip: req.socket.remoteAddress,
+          origin: req.headers.origin,
+          user: decision.grant.user,
+          status: 403,
+          authFailure: 'revoked',
+          reason: 'access revoked',
+        },
+        'upgrade refused',
+      )
       refuse(req, socket, head, {
         status: 403,
         closeCode: CloseCode.forbidden,
@@ -276,13 +318,21 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
           metrics,
           onClosed: (closed) => {
             connections.delete(closed)
-            metrics.connectionsOpen.set(connections.size)
+          },
+          onJoined: (joined) => {
+            const peer = peerInfo(joined)
+            webhooks?.userJoined(peer)
+            deps.onUserJoined?.(peer)
+          },
+          onLeft: (left, code) => {
+            const peer = peerInfo(left)
+            webhooks?.userLeft(peer, code)
+            deps.onUserLeft?.(peer, code)
           },
         },
       )
       connections.add(connection)
-      metrics.connectionsOpen.set(connections.size)
-      logger.debug(
+      logger.info(
         {
           conn: id,
           room: parsed.name,
@@ -312,10 +362,23 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     http.on('connection', onConnection)
     http.on('request', (req: IncomingMessage) => handshakeDone(req.socket))
     http.on('upgrade', onUpgrade)
-    store ??=
-      config.storage === 'memory'
-        ? createMemoryStore()
-        : await openLevelDbStore({ dir: config.dataDir, fsync: config.fsync })
+    let levelStore: LevelDbDocStore | null = null
+    if (store === null) {
+      if (config.storage === 'memory') store = createMemoryStore()
+      else store = levelStore = await openLevelDbStore({ dir: config.dataDir, fsync: config.fsync })
+    }
+    const settings = webhookSettings(config)
+    if (settings !== null) {
+      webhooks = await startWebhooks(settings, {
+        // In the documents' database, so the queue is on disk exactly when they are.
+        queues:
+          levelStore === null
+            ? createMemoryQueues()
+            : createLevelDbQueues(levelStore.sublevel('webhooks'), { fsync: config.fsync }),
+        logger,
+        metrics: webhookMetrics,
+      })
+    }
     registry = new RoomRegistry(
       {
         idleTimeoutMs: config.idleTimeoutMs,
@@ -338,8 +401,18 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         store,
         logger,
         metrics,
-        onRoomLoaded: deps.onRoomLoaded ?? (() => undefined),
-        onRoomUnloaded: deps.onRoomUnloaded ?? (() => undefined),
+        onRoomLoaded: (name) => {
+          webhooks?.roomOpened(name)
+          deps.onRoomLoaded?.(name)
+        },
+        onRoomUnloaded: (name) => {
+          webhooks?.roomClosed(name)
+          deps.onRoomUnloaded?.(name)
+        },
+        onDocumentChanged: (name, userIds) => {
+          webhooks?.documentChanged(name, userIds)
+          deps.onDocumentChanged?.(name, userIds)
+        },
       },
     )
     await new Promise<void>((resolve, reject) => {
@@ -390,6 +463,8 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     clearTimeout(drainTimer)
     for (const connection of [...connections]) connection.terminate()
     await registry?.closeAll()
+    // After the rooms (their last changes and room.closed are events too), before storage.
+    await webhooks?.close()
     if (ownsStore && store !== null) await store.close()
     http.closeAllConnections()
     wss.close()
@@ -415,6 +490,16 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     get connectionCount() {
       return connections.size
     },
+  }
+}
+
+/** What user events say about a connection. */
+function peerInfo(connection: Connection): PeerInfo {
+  return {
+    document: connection.docName,
+    connection: connection.id,
+    user: connection.grant.user,
+    access: connection.grant.access,
   }
 }
 

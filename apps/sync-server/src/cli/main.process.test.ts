@@ -2,9 +2,11 @@
  * The `weft-server` process: configuration errors, SIGTERM, and `kill -9` durability. Runs
  * the built CLI (`dist/cli/main.js`; `npm test` builds first).
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { eventually } from '../test-support/eventually.js'
 import {
   CLI_PATH,
   Cleanup,
@@ -17,6 +19,8 @@ import {
   tempDir,
   until,
 } from '../test-support/harness.js'
+import { sampleValue, scrape } from '../test-support/prometheus-text.js'
+import { WebhookReceiver } from '../test-support/webhook-receiver.js'
 
 const cleanup = new Cleanup()
 afterEach(() => cleanup.run())
@@ -132,5 +136,161 @@ describe('weft-server process', () => {
       docs: [observer.doc],
     })
     console.info(seen.join('\n'))
+  })
+})
+
+/** Collects a child's stdout lines from now on; `waitFor` resolves with the first match. */
+function lineCollector(stream: NodeJS.ReadableStream) {
+  const lines: string[] = []
+  const waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = []
+  let buffered = ''
+  stream.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString()
+    const parts = buffered.split('\n')
+    buffered = parts.pop() ?? ''
+    for (const line of parts) {
+      lines.push(line)
+      for (const waiter of waiters.splice(0)) {
+        if (waiter.test(line)) waiter.resolve(line)
+        else waiters.push(waiter)
+      }
+    }
+  })
+  return {
+    lines,
+    waitFor(test: (line: string) => boolean): Promise<string> {
+      const seen = lines.find(test)
+      if (seen !== undefined) return Promise.resolve(seen)
+      return new Promise((resolve) => waiters.push({ test, resolve }))
+    },
+  }
+}
+
+describe('weft-server logs', () => {
+  it('writes JSON lines when stdout is not a terminal: one per connection opened and closed', async () => {
+    const server = await spawnServer(cleanup, ['--storage', 'memory'])
+    const out = lineCollector(server.child.stdout as NodeJS.ReadableStream)
+    const client = connectClient(cleanup, server.wsUrl, 'logged/doc')
+    await synced(client)
+    client.doc.getText('t').insert(0, 'hello')
+    const opened = JSON.parse(
+      await out.waitFor((line) => line.includes('"connection opened"')),
+    ) as Record<string, unknown>
+    client.destroy()
+    const closed = JSON.parse(
+      await out.waitFor((line) => line.includes('"connection closed"')),
+    ) as Record<string, unknown>
+    expect(opened).toMatchObject({ level: 30, room: 'logged/doc', user: null, access: 'write' })
+    expect(opened.conn).toMatch(/^c\d+$/)
+    expect(closed).toMatchObject({
+      level: 30,
+      conn: opened.conn,
+      room: 'logged/doc',
+      user: null,
+      access: 'write',
+    })
+    expect(typeof closed.code).toBe('number')
+    expect(closed.durationMs).toBeGreaterThanOrEqual(0)
+    expect(closed.bytesIn).toBeGreaterThan(5)
+    expect(closed.bytesOut).toBeGreaterThan(0)
+    expect(typeof closed.time).toBe('number')
+    // Every line is one JSON object; exactly one open and one close line for the socket.
+    for (const line of out.lines) expect(() => JSON.parse(line)).not.toThrow()
+    const about = (msg: string) =>
+      out.lines.filter((l) => l.includes(`"${msg}"`) && l.includes(`"conn":"${opened.conn}"`))
+    expect(about('connection opened')).toHaveLength(1)
+    expect(about('connection closed')).toHaveLength(1)
+    // The CLI exports runtime metrics, event-loop lag among them.
+    const metrics = await scrape(server.httpUrl)
+    expect(metrics.families.get('weft_nodejs_eventloop_lag_seconds')?.type).toBe('gauge')
+    expect(metrics.families.get('weft_nodejs_eventloop_lag_p99_seconds')?.type).toBe('gauge')
+  })
+
+  it('writes readable text with --log-format pretty, and by default in a terminal', async () => {
+    const forced = spawn(
+      process.execPath,
+      [CLI_PATH, '--port', '0', '--storage', 'memory', '--log-format', 'pretty'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    cleanup.add(() => forced.kill('SIGKILL'))
+    const forcedOut = lineCollector(forced.stdout)
+    const forcedLine = await forcedOut.waitFor((line) => line.includes('weft-server listening'))
+    expect(forcedLine).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*: weft-server listening/)
+    expect(() => JSON.parse(forcedLine)).toThrow()
+    forced.kill('SIGTERM')
+    expect((await once(forced, 'exit'))[0]).toBe(0)
+
+    // `script` runs the server on a pseudo-terminal: auto-detected pretty output, coloured.
+    const inTerminal = spawn(
+      'script',
+      [
+        '-q',
+        '-e',
+        '-c',
+        `"${process.execPath}" "${CLI_PATH}" --port 0 --storage memory`,
+        '/dev/null',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    )
+    cleanup.add(() => inTerminal.kill('SIGKILL'))
+    const terminalOut = lineCollector(inTerminal.stdout)
+    const terminalLine = await terminalOut.waitFor((line) => line.includes('weft-server listening'))
+    expect(terminalLine).toContain('\u001b[') // ANSI colour
+    expect(terminalLine).not.toContain('{"level"')
+    inTerminal.kill('SIGTERM')
+    await once(inTerminal, 'exit')
+  })
+})
+
+describe('weft-server webhooks', () => {
+  it('keeps queued webhook events through kill -9 and delivers them after the restart', async () => {
+    const secret = 'process-webhook-secret-0123'
+    const receiver = await WebhookReceiver.start(cleanup, secret)
+    receiver.mode = 'fail'
+    const dataDir = await tempDir(cleanup)
+    const args = [
+      '--data-dir',
+      dataDir,
+      '--webhook-url',
+      receiver.url,
+      '--webhook-secret',
+      secret,
+      '--webhook-debounce',
+      '50ms',
+      '--webhook-retry-min',
+      '20ms',
+      '--webhook-retry-max',
+      '200ms',
+    ]
+    const first = await spawnServer(cleanup, args)
+    const client = connectClient(cleanup, first.wsUrl, 'hooked')
+    await synced(client)
+    client.doc.getText('t').insert(0, 'queued before the crash')
+    // room.opened, user.joined and document.changed are queued (the receiver answers 500).
+    await eventually(
+      async () => sampleValue(await scrape(first.httpUrl), 'weft_webhook_queue_events') >= 3,
+      'three events queued',
+    )
+    await receiver.waitFor(() => receiver.requests.length >= 1, 'a refused attempt')
+    first.child.kill('SIGKILL')
+    await first.exited
+    client.destroy()
+    const refusedIds = new Set(receiver.requests.map((r) => r.headers['weft-event-id']))
+
+    receiver.mode = 'ok'
+    await spawnServer(cleanup, args)
+    const wanted = ['room.opened', 'user.joined', 'document.changed']
+    await receiver.waitFor(
+      () => wanted.every((type) => receiver.delivered.some((r) => r.event.type === type)),
+      'the queued events after the restart',
+    )
+    expect(receiver.delivered.every((r) => r.signatureValid)).toBe(true)
+    const deliveredIds = new Set(receiver.delivered.map((r) => r.headers['weft-event-id']))
+    for (const id of refusedIds) expect(deliveredIds.has(id)).toBe(true)
+    expect(
+      receiver.delivered.find((r) => r.event.type === 'document.changed')?.event,
+    ).toMatchObject({
+      document: 'hooked',
+    })
   })
 })

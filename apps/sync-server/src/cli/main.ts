@@ -7,7 +7,7 @@ import { createPresenceValidator } from '@weft/awareness'
 import { parseConfig } from '../config/parse-config.js'
 import { ConfigError } from '../config/parse-value.js'
 import { renderHelp } from '../config/render-docs.js'
-import { createLogger } from '../logger.js'
+import { createLogger, resolveLogFormat } from '../logger.js'
 import { createSyncServer } from '../server.js'
 import { runTokenCommand, TOKEN_HELP } from './token-command.js'
 
@@ -30,7 +30,10 @@ async function main(): Promise<number> {
     return 0
   }
   const { config } = parsed
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(
+    config.logLevel,
+    resolveLogFormat(config.logFormat, process.stdout.isTTY === true),
+  )
   const server = createSyncServer(config, {
     logger,
     processMetrics: true,

@@ -2,6 +2,8 @@
  * Every configuration option of the server: one typed schema that parses the command line
  * and the environment, prints `--help` and generates `docs/CONFIG.md`.
  */
+
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../webhooks/webhook-event.js'
 import {
   boolean,
   bytes,
@@ -9,9 +11,11 @@ import {
   duration,
   integer,
   list,
+  listOf,
   oneOf,
   optionalText,
   text,
+  urlList,
   type ValueParser,
 } from './parse-value.js'
 
@@ -26,7 +30,7 @@ export interface OptionSpec<T> {
   /** A sentence or two for `--help` and `docs/CONFIG.md`. */
   readonly description: string
   /** Section heading in the docs. */
-  readonly group: 'Network' | 'Security' | 'Storage' | 'Limits' | 'Timing' | 'Logging'
+  readonly group: 'Network' | 'Security' | 'Storage' | 'Limits' | 'Timing' | 'Logging' | 'Webhooks'
 }
 
 const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec
@@ -365,7 +369,95 @@ export const OPTIONS = {
     parser: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     default: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
     group: 'Logging',
-    description: 'Least severe level logged (JSON lines on standard output).',
+    description:
+      'Least severe level logged. `info` logs one line per connection opened and closed; `debug` adds room unloads and socket errors.',
+  }),
+  logFormat: option({
+    flag: 'log-format',
+    env: 'WEFT_LOG_FORMAT',
+    parser: oneOf(['auto', 'json', 'pretty'] as const),
+    default: 'auto' as 'auto' | 'json' | 'pretty',
+    group: 'Logging',
+    description:
+      'Log lines on standard output: `json` (one object per line, for log collectors), `pretty` (readable text), or `auto`: pretty when standard output is a terminal, JSON otherwise.',
+  }),
+  webhookUrls: option({
+    flag: 'webhook-url',
+    env: 'WEFT_WEBHOOK_URL',
+    parser: urlList,
+    default: [] as readonly string[],
+    group: 'Webhooks',
+    description:
+      'Receivers of webhook events (POST, signed JSON); repeat the flag or separate with commas. Needs --webhook-secret. See docs/WEBHOOKS.md.',
+  }),
+  webhookSecret: option({
+    flag: 'webhook-secret',
+    env: 'WEFT_WEBHOOK_SECRET',
+    parser: optionalText,
+    default: null as string | null,
+    group: 'Webhooks',
+    description:
+      'Key of the `Weft-Signature` HMAC-SHA256 header of every webhook request (at least 16 characters).',
+  }),
+  webhookEvents: option({
+    flag: 'webhook-events',
+    env: 'WEFT_WEBHOOK_EVENTS',
+    parser: listOf(WEBHOOK_EVENT_TYPES),
+    default: WEBHOOK_EVENT_TYPES as readonly WebhookEventType[],
+    group: 'Webhooks',
+    description: 'Which events are sent, e.g. `document.changed,room.closed`.',
+  }),
+  webhookDebounceMs: option({
+    flag: 'webhook-debounce',
+    env: 'WEFT_WEBHOOK_DEBOUNCE',
+    parser: duration(0, 3_600_000),
+    default: 2000,
+    group: 'Webhooks',
+    description: '`document.changed` is sent once a document has had no new change for this long…',
+  }),
+  webhookMaxWaitMs: option({
+    flag: 'webhook-max-wait',
+    env: 'WEFT_WEBHOOK_MAX_WAIT',
+    parser: duration(0, 86_400_000),
+    default: 30_000,
+    group: 'Webhooks',
+    description:
+      'Longest time from the first change a `document.changed` event reports to the event, while editing goes on.',
+  }),
+  webhookQueueMax: option({
+    flag: 'webhook-queue-max',
+    env: 'WEFT_WEBHOOK_QUEUE_MAX',
+    parser: integer(1, 10_000_000),
+    default: 100_000,
+    group: 'Webhooks',
+    description:
+      'Events kept per receiver while it cannot be reached (on disk with LevelDB storage). When full, the oldest is dropped and counted in `weft_webhook_events_dropped_total`.',
+  }),
+  webhookTimeoutMs: option({
+    flag: 'webhook-timeout',
+    env: 'WEFT_WEBHOOK_TIMEOUT',
+    parser: duration(100, 300_000),
+    default: 10_000,
+    group: 'Webhooks',
+    description: 'Time a receiver has to answer one request; then the attempt counts as failed.',
+  }),
+  webhookRetryMinMs: option({
+    flag: 'webhook-retry-min',
+    env: 'WEFT_WEBHOOK_RETRY_MIN',
+    parser: duration(10, 3_600_000),
+    default: 1000,
+    group: 'Webhooks',
+    description:
+      'Wait after a failed delivery; it doubles with each further failure (with jitter), up to --webhook-retry-max.',
+  }),
+  webhookRetryMaxMs: option({
+    flag: 'webhook-retry-max',
+    env: 'WEFT_WEBHOOK_RETRY_MAX',
+    parser: duration(10, 86_400_000),
+    default: 60_000,
+    group: 'Webhooks',
+    description:
+      'Longest wait between delivery attempts: a receiver that comes back gets its events within about this long.',
   }),
 } as const
 
@@ -406,6 +498,18 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   }
   if (config.authSecret !== null && config.authPublicKey !== null) {
     throw new ConfigError('set either --auth-secret or --auth-public-key, not both')
+  }
+  if (config.webhookUrls.length > 0 && config.webhookSecret === null) {
+    throw new ConfigError('--webhook-url needs --webhook-secret (receivers verify the signature)')
+  }
+  if (config.webhookSecret !== null && config.webhookSecret.length < 16) {
+    throw new ConfigError('--webhook-secret must be at least 16 characters')
+  }
+  if (config.webhookMaxWaitMs < config.webhookDebounceMs) {
+    throw new ConfigError('--webhook-max-wait must be at least --webhook-debounce')
+  }
+  if (config.webhookRetryMaxMs < config.webhookRetryMinMs) {
+    throw new ConfigError('--webhook-retry-max must be at least --webhook-retry-min')
   }
   return config
 }

@@ -22,11 +22,16 @@ export type ParsedCommandLine =
  */
 export function parseConfig(sources: ConfigSources): ParsedCommandLine {
   const specs = Object.entries(OPTIONS) as [keyof ServerConfig, OptionSpec<unknown>][]
-  const argOptions: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } }
-  for (const [, spec] of specs) {
-    argOptions[spec.flag] = { type: spec.default === false ? 'boolean' : 'string' }
+  const argOptions: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
+    help: { type: 'boolean' },
   }
-  let values: Record<string, string | boolean | undefined>
+  for (const [, spec] of specs) {
+    argOptions[spec.flag] = {
+      type: spec.default === false ? 'boolean' : 'string',
+      ...(spec.parser.repeatable === true ? { multiple: true } : {}),
+    }
+  }
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>
   try {
     values = parseArgs({
       args: [...sources.argv],
@@ -43,7 +48,8 @@ export function parseConfig(sources: ConfigSources): ParsedCommandLine {
 
   const config: Record<string, unknown> = {}
   for (const [key, spec] of specs) {
-    const flagValue = values[spec.flag]
+    const given = values[spec.flag]
+    const flagValue = Array.isArray(given) ? given.join(',') : given
     const envValue = sources.env[spec.env]
     if (flagValue === true) {
       config[key] = true

@@ -12,6 +12,8 @@ export class ConfigError extends Error {
 /** A parser from option text to a typed value. `describe` names the accepted form for help. */
 export interface ValueParser<T> {
   readonly describe: string
+  /** The flag may be given several times; the values are joined with commas. */
+  readonly repeatable?: boolean
   parse(text: string): T
   format(value: T): string
 }
@@ -168,4 +170,46 @@ export const list: ValueParser<readonly string[]> = {
       .filter((item) => item !== '')
   },
   format: (value) => (value.length === 0 ? '(none)' : value.join(',')),
+}
+
+/** A list of http(s) URLs, comma-separated or from a repeated flag. */
+export const urlList: ValueParser<readonly string[]> = {
+  describe: 'comma-separated URLs (flag repeatable)',
+  repeatable: true,
+  parse(value) {
+    const urls = list.parse(value)
+    for (const url of urls) {
+      let parsed: URL
+      try {
+        parsed = new URL(url)
+      } catch {
+        throw new ConfigError(`must be http or https URLs (got "${url}")`)
+      }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+        throw new ConfigError(`must be http or https URLs (got "${url}")`)
+      }
+    }
+    if (new Set(urls).size !== urls.length) throw new ConfigError('lists the same URL twice')
+    return urls
+  },
+  format: list.format,
+}
+
+/** A comma-separated list of words from a fixed set; `all` stands for every one. */
+export function listOf<const T extends string>(values: readonly T[]): ValueParser<readonly T[]> {
+  return {
+    describe: `comma-separated: all, or ${values.join(', ')}`,
+    parse(text) {
+      const items = list.parse(text)
+      if (items.length === 1 && items[0] === 'all') return values
+      if (items.length === 0) throw new ConfigError('must name at least one value, or all')
+      for (const item of items) {
+        if (!values.includes(item as T)) {
+          throw new ConfigError(`must be all, or some of ${values.join(', ')} (got "${item}")`)
+        }
+      }
+      return items as T[]
+    },
+    format: (value) => (values.every((v) => value.includes(v)) ? 'all' : value.join(',')),
+  }
 }

@@ -16,7 +16,7 @@ describe('HTTP routes', () => {
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }])
     const metrics = await fetch(`${httpUrl}/metrics`)
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/)
-    expect(await metrics.text()).toMatch(/^weft_connections_open 0$/m)
+    expect(await metrics.text()).toMatch(/^weft_connections_open\{access="write"\} 0$/m)
     await server.close()
   })
 

@@ -17,6 +17,8 @@ export interface DurableBatch<Origin> {
   readonly updates: readonly Uint8Array[]
   /** The one origin of every update in the batch, or null when several contributed. */
   readonly soleOrigin: Origin | null
+  /** Every origin that contributed, each once. */
+  readonly origins: readonly Origin[]
 }
 
 /** Thresholds of the write path. */
@@ -56,6 +58,8 @@ interface Batch<Origin> {
   bytes: number
   origin: Origin | null
   mixed: boolean
+  /** Origins other than `origin`, once the batch is mixed. */
+  others: Set<Origin> | null
   callbacks: (() => void)[]
 }
 
@@ -102,6 +106,8 @@ export class RoomPersistence<Origin> {
       batch.origin = origin
     } else if (batch.origin !== origin) {
       batch.mixed = true
+      batch.others ??= new Set()
+      batch.others.add(origin)
     }
     batch.updates.push(update)
     batch.bytes += update.byteLength
@@ -124,6 +130,7 @@ export class RoomPersistence<Origin> {
       bytes: 0,
       origin,
       mixed: false,
+      others: null,
       callbacks: [],
     }
     this.#collecting = batch
@@ -211,14 +218,17 @@ export class RoomPersistence<Origin> {
     }
     metrics.persistBatches.inc()
     metrics.persistBatchUpdates.observe(batch.updates.length)
+    metrics.persistBatchBytes.observe(batch.bytes)
     metrics.persistSeconds.observe((performance.now() - started) / 1000)
     this.#counts.appendedCount += batch.updates.length
     this.#counts.appendedBytes += batch.bytes
     this.#writing = null
     if (batch.updates.length > 0) {
+      const first = batch.origin as Origin
       this.#host.onDurable({
         updates: batch.updates,
         soleOrigin: batch.mixed ? null : batch.origin,
+        origins: batch.others === null ? [first] : [first, ...batch.others],
       })
     }
     for (const callback of batch.callbacks) callback()

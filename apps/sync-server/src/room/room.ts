@@ -5,7 +5,7 @@
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { Grant } from '../auth/grant.js'
-import type { ServerMetrics } from '../metrics.js'
+import type { SentFrameKind, ServerMetrics } from '../metrics.js'
 import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../protocol/awareness-codec.js'
 import {
   type ClientMessage,
@@ -27,8 +27,8 @@ export interface Peer {
   readonly id: string
   /** What the client may do; with a user, its identity replaces the one in its presence. */
   readonly grant: Grant
-  /** Send one frame; a peer that cannot take it closes itself. */
-  send(frame: Uint8Array): void
+  /** Send one frame of message type `type` (for metrics); a peer that cannot take it closes itself. */
+  send(frame: Uint8Array, type: SentFrameKind): void
   /** Close the peer's connection with a close code and reason. */
   close(code: number, reason: string): void
 }
@@ -48,6 +48,11 @@ export interface RoomDeps {
   readonly store: DocStore
   readonly logger: Logger
   readonly metrics: ServerMetrics
+  /**
+   * Called each time a batch of the document's updates became durable, with the users (token
+   * subjects) who wrote them; empty when authentication is off.
+   */
+  readonly onDocumentChanged?: (name: string, userIds: readonly string[]) => void
 }
 
 /** A room the server cannot keep using; its peers should reconnect. */
@@ -118,7 +123,10 @@ export class Room {
         store: deps.store,
         logger: deps.logger,
         metrics: deps.metrics,
-        onDurable: (batch) => this.#relay(batch),
+        onDurable: (batch) => {
+          this.#relay(batch)
+          this.#deps.onDocumentChanged?.(name, usersOf(batch.origins))
+        },
         snapshot: () => this.#guard.snapshot(),
       },
       options,
@@ -148,9 +156,11 @@ export class Room {
    */
   join(peer: Peer): void {
     this.#peers.add(peer)
-    peer.send(encodeSyncStep1(Y.encodeStateVector(this.#doc)))
+    peer.send(encodeSyncStep1(Y.encodeStateVector(this.#doc)), 'sync-step1')
     const states = this.#presence.entries()
-    if (states.length > 0) peer.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)))
+    if (states.length > 0) {
+      peer.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)), 'awareness')
+    }
   }
 
   /** Remove a peer, and for everyone else the presence states it introduced. */
@@ -158,7 +168,7 @@ export class Room {
     if (!this.#peers.delete(peer)) return
     const removals = this.#presence.removeOwner(peer)
     if (removals.length > 0) {
-      this.#broadcast(encodeAwarenessMessage(encodeAwarenessUpdate(removals)), peer)
+      this.#broadcast(encodeAwarenessMessage(encodeAwarenessUpdate(removals)), 'awareness', peer)
     }
   }
 
@@ -183,7 +193,10 @@ export class Room {
         this.#applyAwareness(peer, message.update)
         return
       case 'query-awareness':
-        peer.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.#presence.entries())))
+        peer.send(
+          encodeAwarenessMessage(encodeAwarenessUpdate(this.#presence.entries())),
+          'awareness',
+        )
         return
       default: {
         const unreachable: never = message
@@ -223,14 +236,14 @@ export class Room {
     }
     // The diff may contain updates not yet durable: send it only once they are.
     const reply = encodeSyncStep2(diff)
-    this.#persistence.afterDurable(() => peer.send(reply))
+    this.#persistence.afterDurable(() => peer.send(reply, 'sync-step2'))
   }
 
   /** A read-only peer sent a change: drop it and tell the client (auth permission denied). */
   #denyUpdate(peer: Peer, update: Uint8Array): void {
     if (isEmptyUpdate(update)) return
     this.#deps.metrics.updatesDenied.inc()
-    peer.send(encodePermissionDenied('read-only access: document updates are not accepted'))
+    peer.send(encodePermissionDenied('read-only access: document updates are not accepted'), 'auth')
   }
 
   #applyUpdate(peer: Peer, update: Uint8Array): void {
@@ -290,21 +303,28 @@ export class Room {
     const unchanged =
       accepted.length === entries.length && accepted.every((e, i) => e === entries[i])
     const payload = unchanged ? update : encodeAwarenessUpdate(accepted)
-    this.#broadcast(encodeAwarenessMessage(payload), null)
+    this.#broadcast(encodeAwarenessMessage(payload), 'awareness', null)
   }
 
   #relay(batch: DurableBatch<Peer>): void {
     const { updates } = batch
     const update = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates([...updates])
-    this.#broadcast(encodeSyncUpdate(update), batch.soleOrigin)
+    this.#broadcast(encodeSyncUpdate(update), 'sync-update', batch.soleOrigin)
   }
 
   /** Send the same bytes to every peer but `skip`. */
-  #broadcast(frame: Uint8Array, skip: Peer | null): void {
+  #broadcast(frame: Uint8Array, type: SentFrameKind, skip: Peer | null): void {
     for (const peer of this.#peers) {
-      if (peer !== skip) peer.send(frame)
+      if (peer !== skip) peer.send(frame, type)
     }
   }
+}
+
+/** The distinct users of `peers` (none when authentication is off). */
+function usersOf(peers: readonly Peer[]): string[] {
+  const users = new Set<string>()
+  for (const peer of peers) if (peer.grant.user !== null) users.add(peer.grant.user)
+  return [...users]
 }
 
 /**

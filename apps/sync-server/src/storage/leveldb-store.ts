@@ -37,6 +37,22 @@ const ownerKey = (name: string, clientId: number): string => `${ownerPrefix(name
 const updatesStart = (name: string): string => `${docStart(name)}u${SEP}`
 const updatesEnd = (name: string): string => `${docStart(name)}u\u0001`
 
+/**
+ * A section of the store's database under a key prefix of its own (a classic-level sublevel,
+ * keys `!<name>!…`, outside the document ranges), with UTF-8 keys and values. It lives and
+ * closes with the store.
+ */
+export type LevelSection = ReturnType<typeof openSection>
+
+const openSection = (db: ClassicLevel<string, Uint8Array>, name: string) =>
+  db.sublevel<string, string>(name, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+
+/** A LevelDB `DocStore` that can lend sections of its database to other durable state. */
+export interface LevelDbDocStore extends DocStore {
+  /** The section `name` (for example the webhook queue). Use it only while the store is open. */
+  sublevel(name: string): LevelSection
+}
+
 type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }
 
 interface Group {
@@ -53,7 +69,7 @@ interface Group {
  * const store = await openLevelDbStore({ dir: './data', fsync: false })
  * await store.append('notes', [update])
  */
-export async function openLevelDbStore(options: LevelDbStoreOptions): Promise<DocStore> {
+export async function openLevelDbStore(options: LevelDbStoreOptions): Promise<LevelDbDocStore> {
   const db = new ClassicLevel<string, Uint8Array>(options.dir, {
     keyEncoding: 'utf8',
     valueEncoding: 'view',
@@ -63,7 +79,7 @@ export async function openLevelDbStore(options: LevelDbStoreOptions): Promise<Do
   return new LevelDbStore(db, options.fsync, nextSeq)
 }
 
-class LevelDbStore implements DocStore {
+class LevelDbStore implements LevelDbDocStore {
   readonly #db: ClassicLevel<string, Uint8Array>
   readonly #sync: boolean
   readonly #serial = new KeyedSerializer()
@@ -81,6 +97,11 @@ class LevelDbStore implements DocStore {
 
   get isOpen(): boolean {
     return this.#open
+  }
+
+  sublevel(name: string): LevelSection {
+    this.#assertOpen()
+    return openSection(this.#db, name)
   }
 
   async load(name: string): Promise<StoredDoc> {

@@ -6,7 +6,8 @@
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
 import type { Grant } from '../auth/grant.js'
-import type { FrameKind, ServerMetrics } from '../metrics.js'
+import type { FrameKind, SentFrameKind, ServerMetrics } from '../metrics.js'
+import { closeCodeLabel } from '../metrics-labels.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { decodeClientMessage } from '../protocol/codec.js'
 import { ProtocolError } from '../protocol/protocol-error.js'
@@ -48,6 +49,10 @@ export interface ConnectionDeps {
   readonly metrics: ServerMetrics
   /** Called once, when the connection is closed for whatever reason. */
   readonly onClosed: (connection: Connection) => void
+  /** Called when the connection has joined its (loaded) room. */
+  readonly onJoined?: (connection: Connection) => void
+  /** Called when a connection that had joined its room leaves it, with the close code. */
+  readonly onLeft?: (connection: Connection, code: number) => void
 }
 
 // Close reasons must fit in a control frame (123 bytes).
@@ -180,7 +185,7 @@ export class Connection implements Peer {
     return true
   }
 
-  send(frame: Uint8Array): void {
+  send(frame: Uint8Array, type: SentFrameKind): void {
     if (this.#closed) return
     if (this.#socket.bufferedAmount > this.#options.maxBufferedBytes) {
       // Its buffer is full, so a close frame would not get through: drop the TCP connection.
@@ -191,8 +196,7 @@ export class Connection implements Peer {
       this.#terminate(CloseCode.slowConsumer)
       return
     }
-    this.#deps.metrics.framesSent.inc()
-    this.#deps.metrics.bytesSent.inc(frame.byteLength)
+    this.#deps.metrics.countSent(type, frame.byteLength)
     this.#bytesOut += frame.byteLength
     this.#socket.send(frame, { binary: true })
   }
@@ -234,6 +238,7 @@ export class Connection implements Peer {
     if (this.#closed) return
     this.#room = room
     room.join(this)
+    this.#deps.onJoined?.(this)
     const queued = this.#queue ?? []
     this.#queue = null
     for (const frame of queued) {
@@ -245,15 +250,16 @@ export class Connection implements Peer {
   #onMessage(data: Buffer, isBinary: boolean): void {
     this.#alive = true
     if (this.#closed) return
-    this.#deps.metrics.bytesReceived.inc(data.byteLength)
     this.#bytesIn += data.byteLength
     const now = performance.now()
     if (!this.#messages.take(1, now) || !this.#bytes.take(data.byteLength, now)) {
+      this.#deps.metrics.countReceived('refused', data.byteLength)
       this.#deps.metrics.rateLimited.inc()
       this.#refuse(new ProtocolError('RATE_LIMITED', 'rate limit exceeded'))
       return
     }
     if (!isBinary) {
+      this.#deps.metrics.countReceived('refused', data.byteLength)
       this.#refuse(new ProtocolError('TEXT_FRAME', 'frames must be binary'))
       return
     }
@@ -268,6 +274,7 @@ export class Connection implements Peer {
       queue.length >= this.#options.maxQueuedFrames ||
       this.#queuedBytes > this.#options.maxQueuedBytes
     ) {
+      this.#deps.metrics.countReceived('refused', data.byteLength)
       this.#deps.metrics.framesRejected.inc({ reason: 'QUEUE_FULL' })
       this.close(CloseCode.rateLimited, 'too many frames before the document loaded')
       return
@@ -283,7 +290,7 @@ export class Connection implements Peer {
       if (message.type === 'awareness') this.#awareness.offer(message.update)
       else room.handle(this, message)
     })
-    this.#deps.metrics.framesReceived.inc({ type: kind })
+    this.#deps.metrics.countReceived(kind, frame.byteLength)
   }
 
   /** Relay presence the throttle held back (from a timer, so errors are handled here too). */
@@ -338,16 +345,24 @@ export class Connection implements Peer {
     if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer)
     this.#loadTimer = null
     this.#expiryTimer = null
+    // Frames still waiting for the room were never read: count them, so every frame is.
+    for (const frame of this.#queue ?? []) {
+      this.#deps.metrics.countReceived('refused', frame.byteLength)
+    }
     this.#queue = null
     this.#awareness.dispose()
-    this.#room?.leave(this)
+    if (this.#room !== null) {
+      this.#room.leave(this)
+      this.#deps.onLeft?.(this, code)
+    }
     this.#hold.release()
-    this.#deps.metrics.closes.inc({ code: String(code) })
-    this.#deps.logger.debug(
+    this.#deps.metrics.closes.inc({ code: closeCodeLabel(code) })
+    this.#deps.logger.info(
       {
         conn: this.id,
         room: this.docName,
         user: this.#grant.user,
+        access: this.#grant.access,
         code,
         reason,
         bytesIn: this.#bytesIn,
