@@ -1,0 +1,70 @@
+/** Plain HTTP requests for tests: bounded, no keep-alive, body read as text. */
+import { request } from 'node:http'
+
+/** A response: status, headers and body text. */
+export interface HttpResponse {
+  readonly status: number
+  readonly headers: Record<string, string | string[] | undefined>
+  readonly body: string
+}
+
+/** `GET url` with optional headers; rejects after `timeoutMs`. */
+export function httpGet(
+  url: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, agent: false, timeout: timeoutMs }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        body += chunk
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/**
+ * Send a WebSocket upgrade request for `path` with `headers` and resolve with the status of
+ * the answer: 101 when the upgrade was accepted (the socket is then closed), else the HTTP
+ * status the server refused it with.
+ */
+export function upgradeStatus(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, baseUrl), {
+      agent: false,
+      timeout: timeoutMs,
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
+    })
+    req.on('upgrade', (res, socket) => {
+      socket.destroy()
+      resolve(res.statusCode ?? 101)
+    })
+    req.on('response', (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('timeout', () =>
+      req.destroy(new Error(`upgrade ${path}: no answer within ${timeoutMs} ms`)),
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
