@@ -5,8 +5,8 @@
  * the pid file and the include path, plus temp paths under a private prefix (Debian's
  * build has absolute defaults under /var/lib/nginx). Nothing outside the prefix is used.
  */
-import { watch } from 'node:fs'
-import { chmod, readFile, writeFile } from 'node:fs/promises'
+import { closeSync, openSync, watch } from 'node:fs'
+import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Cleanup } from './cleanup.js'
@@ -87,6 +87,8 @@ export function renderTestConfig(options: {
 /** A running nginx. */
 export interface RunningNginx {
   readonly process: RunningProcess
+  /** Its standard output, where the shipped config sends the access log. */
+  readonly accessLog: FileLines
   /** `http://127.0.0.1:<port>` */
   readonly httpUrl: string
   /** `ws://127.0.0.1:<port>` */
@@ -107,6 +109,8 @@ export async function startNginx(
   const siteConf = await readFile(join(NGINX_DIR, 'weft.conf'), 'utf8')
   // Run as root, nginx's workers drop to an unprivileged user that must reach the temp dirs.
   await chmod(prefix, 0o755)
+  // nginx creates each temp path's last directory only.
+  await mkdir(join(prefix, 'temp'), { recursive: true })
   let lastError: unknown
   // A free port can be taken between picking and binding it by another program: retry.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -128,16 +132,18 @@ export async function startNginx(
           if (name === pidFile) resolve()
         })
       })
-      const nginx = startProcess(cleanup, NGINX_BIN, [
-        '-p',
-        `${prefix}/`,
-        '-c',
-        join(prefix, 'nginx.conf'),
-        '-e',
-        'stderr',
-        '-g',
-        'daemon off;',
-      ])
+      // A file, not a pipe, as standard output: nginx opens /dev/stdout by name, which
+      // works for files and pipes (as in a container) but not for Node's stdio sockets.
+      const stdoutPath = join(prefix, `stdout-${attempt}.log`)
+      const stdoutFd = openSync(stdoutPath, 'a')
+      const accessLog = await followFile(cleanup, stdoutPath)
+      const nginx = startProcess(
+        cleanup,
+        NGINX_BIN,
+        ['-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'],
+        { stdoutFd },
+      )
+      closeSync(stdoutFd)
       // nginx stops on SIGQUIT gracefully; clean-up still SIGKILLs it if that fails.
       cleanup.add(() => nginx.stop('SIGQUIT', 10_000).catch(() => undefined))
       const outcome = await Promise.race([
@@ -148,6 +154,7 @@ export async function startNginx(
       if (outcome === 'started') {
         return {
           process: nginx,
+          accessLog,
           httpUrl: `http://127.0.0.1:${port}`,
           wsUrl: `ws://127.0.0.1:${port}`,
         }
@@ -165,4 +172,72 @@ export async function startNginx(
 export function accessLogUpstream(line: string): { request: string; upstream: string } | undefined {
   const match = /"(?:GET|HEAD|POST) (\S+) [^"]*" \d+ .* upstream=(\S+)/.exec(line)
   return match === null ? undefined : { request: match[1] as string, upstream: match[2] as string }
+}
+
+/** The lines of a file that another process appends to. */
+export interface FileLines {
+  /**
+   * Resolves with the first value `check` returns for the complete lines so far, re-checked
+   * whenever the file changes; rejects after `timeoutMs`.
+   */
+  waitFor<T>(
+    check: (lines: readonly string[]) => T | undefined,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<T>
+}
+
+/** Follow `path` (inotify through fs.watch) until clean-up. */
+async function followFile(cleanup: Cleanup, path: string): Promise<FileLines> {
+  const handle = await open(path, 'r')
+  const lines: string[] = []
+  let partial = ''
+  let position = 0
+  const listeners = new Set<() => void>()
+  let reading = Promise.resolve()
+  const readMore = (): Promise<void> => {
+    reading = reading.then(async () => {
+      const buffer = Buffer.alloc(64 * 1024)
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position)
+        if (bytesRead === 0) break
+        position += bytesRead
+        partial += buffer.subarray(0, bytesRead).toString()
+        const complete = partial.split('\n')
+        partial = complete.pop() ?? ''
+        lines.push(...complete)
+      }
+      for (const listener of listeners) listener()
+    })
+    return reading
+  }
+  const watcher = watch(path, () => void readMore())
+  cleanup.add(async () => {
+    watcher.close()
+    await reading.catch(() => undefined)
+    await handle.close()
+  })
+  return {
+    async waitFor(check, what, timeoutMs = 15_000) {
+      await readMore()
+      const now = check(lines)
+      if (now !== undefined) return now
+      return new Promise((resolve, reject) => {
+        const onChange = (): void => {
+          const found = check(lines)
+          if (found === undefined) return
+          clearTimeout(timer)
+          listeners.delete(onChange)
+          resolve(found)
+        }
+        listeners.add(onChange)
+        const timer = setTimeout(() => {
+          listeners.delete(onChange)
+          reject(
+            new Error(`timed out waiting for ${what} in ${path}:\n${lines.slice(-20).join('\n')}`),
+          )
+        }, timeoutMs)
+      })
+    },
+  }
 }

@@ -34,21 +34,33 @@ export interface RunningProcess {
 
 const MAX_CAPTURE = 1024 * 1024
 
-/** Start `command`; it is SIGKILLed (by pid) at clean-up if still running. */
+/**
+ * Start `command`; it is SIGKILLed (by pid) at clean-up if still running. With `stdoutFd`
+ * its standard output goes to that file instead of being captured.
+ */
 export function startProcess(
   cleanup: Cleanup,
   command: string,
   args: readonly string[],
-  options: SpawnOptions = {},
+  options: SpawnOptions & { stdoutFd?: number } = {},
 ): RunningProcess {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+  const { stdoutFd, ...spawnOptions } = options
+  const child = spawn(command, args, {
+    ...spawnOptions,
+    stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
+  })
   const output = { stdout: '', stderr: '' }
   const lines: string[] = []
   const lineListeners = new Set<(line: string) => void>()
   let partial = ''
-  const exited: Promise<Exit> = new Promise((resolve, reject) => {
-    child.once('error', reject)
-    child.once('exit', (code, signal) => resolve({ code, signal }))
+  const exited: Promise<Exit> = new Promise((resolve) => {
+    // A command that cannot start (ENOENT, EACCES) ends like one that failed at once.
+    child.once('error', (error) => {
+      output.stderr += `\n${command}: ${error.message}`
+      resolve({ code: null, signal: null })
+    })
+    // 'close', not 'exit': by then every line the process wrote has been read.
+    child.once('close', (code, signal) => resolve({ code, signal }))
   })
   cleanup.add(async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -74,35 +86,52 @@ export function startProcess(
   const describe = (): string =>
     `${command} ${args.join(' ')}\n--- stdout (end) ---\n${output.stdout.slice(-4000)}\n--- stderr (end) ---\n${output.stderr.slice(-4000)}`
 
+  const waitForOutput = <T>(
+    check: (all: readonly string[]) => T | undefined,
+    what: string,
+    timeoutMs = 30_000,
+  ): Promise<T> => {
+    const now = check(lines)
+    if (now !== undefined) return Promise.resolve(now)
+    return new Promise<T>((resolve, reject) => {
+      const done = (error: Error | null, value?: T): void => {
+        clearTimeout(timer)
+        lineListeners.delete(onLine)
+        if (error) reject(error)
+        else resolve(value as T)
+      }
+      const onLine = (): void => {
+        const found = check(lines)
+        if (found !== undefined) done(null, found)
+      }
+      lineListeners.add(onLine)
+      const timer = setTimeout(
+        () => done(new Error(`timed out waiting for ${what}: ${describe()}`)),
+        timeoutMs,
+      )
+      void exited.then((exit) =>
+        done(new Error(`exited (${JSON.stringify(exit)}) before ${what}: ${describe()}`)),
+      )
+    })
+  }
+
   return {
     child,
     output,
     exited,
+    waitForOutput,
     waitForLine<T>(match: (line: string) => T | undefined, what: string, timeoutMs = 30_000) {
-      for (const line of lines) {
-        const found = match(line)
-        if (found !== undefined) return Promise.resolve(found)
-      }
-      return new Promise<T>((resolve, reject) => {
-        const done = (error: Error | null, value?: T): void => {
-          clearTimeout(timer)
-          lineListeners.delete(onLine)
-          if (error) reject(error)
-          else resolve(value as T)
-        }
-        const onLine = (line: string): void => {
-          const found = match(line)
-          if (found !== undefined) done(null, found)
-        }
-        lineListeners.add(onLine)
-        const timer = setTimeout(
-          () => done(new Error(`timed out waiting for ${what}: ${describe()}`)),
-          timeoutMs,
-        )
-        void exited.then((exit) =>
-          done(new Error(`exited (${JSON.stringify(exit)}) before ${what}: ${describe()}`)),
-        )
-      })
+      return waitForOutput(
+        (all) => {
+          for (const line of all) {
+            const found = match(line)
+            if (found !== undefined) return found
+          }
+          return undefined
+        },
+        what,
+        timeoutMs,
+      )
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
@@ -141,7 +170,7 @@ export async function runProcess(
   })
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
   try {
-    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null]
+    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null]
     if (signal === 'SIGKILL') {
       throw new Error(
         `${command} ${args.join(' ')} ran past ${timeoutMs} ms:\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`,
