@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process'
 import { copyFile, lstat, mkdir, readFile, readlink, symlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import dockerignore from '@balena/dockerignore'
+// A CommonJS module whose typings declare a default export; it sets `.default` on itself.
+import dockerignoreModule from '@balena/dockerignore'
 
 /** The repository root (two levels above deploy/test/support). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -28,7 +29,7 @@ export function repositoryFiles(repoRoot: string = REPO_ROOT): string[] {
 
 /** A matcher for a .dockerignore file's text: true for paths Docker leaves out. */
 export function dockerignoreMatcher(text: string): (path: string) => boolean {
-  const matcher = dockerignore({ ignorecase: false }).add(text)
+  const matcher = dockerignoreModule.default({ ignorecase: false }).add(text)
   return (path) => matcher.ignores(path)
 }
 

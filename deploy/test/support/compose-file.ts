@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import Ajv2019 from 'ajv/dist/2019.js'
+import { Ajv2019, type ErrorObject, type ValidateFunction } from 'ajv/dist/2019.js'
 import { parse } from 'yaml'
 import { interpolateTree } from './interpolate.js'
 
@@ -62,7 +62,7 @@ const PORTS =
   /^(?:(?:\[[0-9a-fA-F:]+\]|[0-9.]+):)?(?:\d+(?:-\d+)?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/
 const EXPOSE = /^\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/
 
-function compileSchema(): ReturnType<Ajv2019['compile']> {
+function compileSchema(): ValidateFunction {
   const ajv = new Ajv2019({ strict: false, allErrors: true })
   ajv.addFormat('duration', DURATION)
   ajv.addFormat('ports', PORTS)
@@ -93,7 +93,7 @@ export function loadComposeFile(
   const interpolated = interpolateTree(raw, env)
   if (!validate(interpolated)) {
     const problems = (validate.errors ?? []).map(
-      (e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+      (e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
     )
     throw new ComposeSchemaError(
       `${path} does not match the compose schema:\n${problems.join('\n')}`,

@@ -31,45 +31,6 @@ export function httpGet(
   })
 }
 
-/**
- * Send a WebSocket upgrade request for `path` with `headers` and resolve with the status of
- * the answer: 101 when the upgrade was accepted (the socket is then closed), else the HTTP
- * status the server refused it with.
- */
-export function upgradeStatus(
-  baseUrl: string,
-  path: string,
-  headers: Record<string, string> = {},
-  timeoutMs = 10_000,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, baseUrl), {
-      agent: false,
-      timeout: timeoutMs,
-      headers: {
-        connection: 'Upgrade',
-        upgrade: 'websocket',
-        'sec-websocket-version': '13',
-        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        ...headers,
-      },
-    })
-    req.on('upgrade', (res, socket) => {
-      socket.destroy()
-      resolve(res.statusCode ?? 101)
-    })
-    req.on('response', (res) => {
-      res.resume()
-      resolve(res.statusCode ?? 0)
-    })
-    req.on('timeout', () =>
-      req.destroy(new Error(`upgrade ${path}: no answer within ${timeoutMs} ms`)),
-    )
-    req.on('error', reject)
-    req.end()
-  })
-}
-
 /** How a WebSocket attempt ended: open (the server sent a frame), closed, or refused. */
 export type SocketOutcome =
   | { readonly outcome: 'open' }

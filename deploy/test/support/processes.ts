@@ -119,7 +119,6 @@ export function startProcess(
     child,
     output,
     exited,
-    waitForOutput,
     waitForLine<T>(match: (line: string) => T | undefined, what: string, timeoutMs = 30_000) {
       return waitForOutput(
         (all) => {
