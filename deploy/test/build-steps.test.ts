@@ -203,7 +203,7 @@ describe('the image, built from deploy/Dockerfile in a clean copy', () => {
     expect(await again.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null })
   })
 
-  it('answers --help and refuses a bad setting with exit code 2, like `docker run weft …`', async () => {
+  it('answers --help, mints a token and refuses a bad setting with exit code 2, like `docker run weft …`', async () => {
     const [command] = image.config.entrypoint ?? []
     const options = {
       cwd: image.toHost(image.config.workdir),
@@ -220,6 +220,13 @@ describe('the image, built from deploy/Dockerfile in a clean copy', () => {
     })
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/WEFT_PORT must be an integer/)
+    const token = await runProcess(
+      command as string,
+      ['token', '--doc', 'notes', '--access', 'write', '--user', 'alice'],
+      { ...options, env: { ...options.env, WEFT_AUTH_SECRET: 's'.repeat(40) } },
+    )
+    expect(token.code).toBe(0)
+    expect(token.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
   })
 })
 

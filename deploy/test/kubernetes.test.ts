@@ -12,7 +12,13 @@ import { REPO_ROOT } from './support/build-context.js'
 import { Cleanup, tempDir } from './support/cleanup.js'
 import { parseDockerfile, type Stage } from './support/dockerfile-plan.js'
 import { httpGet } from './support/http.js'
-import { loadManifests, type Manifest, schemaProblems, typeProblems } from './support/kubernetes.js'
+import {
+  loadManifests,
+  type Manifest,
+  parseManifests,
+  schemaProblems,
+  typeProblems,
+} from './support/kubernetes.js'
 import { serverConfig, serverEnvProblems } from './support/server-options.js'
 import { startWeftNode } from './support/weft-nodes.js'
 
@@ -160,6 +166,37 @@ describe('deploy/kubernetes', () => {
       expect((await httpGet(`${node.httpUrl}${probe.httpGet.path}`)).status).toBe(200)
     }
     expect(await node.process.stop()).toEqual({ code: 0, signal: null })
+  })
+})
+
+describe('docs/DEPLOYMENT.md', () => {
+  const guide = readFileSync(join(REPO_ROOT, 'docs/DEPLOYMENT.md'), 'utf8')
+  const examples = [...guide.matchAll(/```yaml\n([\s\S]*?)```/g)].flatMap((m) =>
+    parseManifests('docs/DEPLOYMENT.md', m[1] as string),
+  )
+
+  it('shows an Ingress that is valid and reaches the weft service by its port name', () => {
+    const ingress = examples.find((m) => m.kind === 'Ingress') as Manifest
+    expect(examples.flatMap(schemaProblems)).toEqual([])
+    expect(typeProblems(examples)).toEqual([])
+    const backend = ingress.body.spec.rules[0].http.paths[0].backend.service
+    expect(backend.name).toBe(clientService.name)
+    expect(clientService.body.spec.ports.map((p: { name: string }) => p.name)).toContain(
+      backend.port.name,
+    )
+  })
+
+  it('names the Secret keys the StatefulSet reads', () => {
+    const keys = container.env
+      .filter((e: { valueFrom?: { secretKeyRef?: unknown } }) => e.valueFrom?.secretKeyRef)
+      .map(
+        (e: { valueFrom: { secretKeyRef: { name: string; key: string } } }) =>
+          e.valueFrom.secretKeyRef,
+      )
+    for (const { name, key } of keys) {
+      expect(guide).toContain(`kubectl create secret generic ${name}`)
+      expect(guide).toContain(`--from-literal=${key}=`)
+    }
   })
 })
 

@@ -26,14 +26,13 @@ const KINDS: Readonly<Record<string, { module: string; type: string }>> = {
   'apps/v1 StatefulSet': { module: 'kubernetes-models/apps/v1/StatefulSet', type: 'IStatefulSet' },
   'v1 Service': { module: 'kubernetes-models/v1/Service', type: 'IService' },
   'v1 ConfigMap': { module: 'kubernetes-models/v1/ConfigMap', type: 'IConfigMap' },
-  'v1 Secret': { module: 'kubernetes-models/v1/Secret', type: 'ISecret' },
-  'policy/v1 PodDisruptionBudget': {
-    module: 'kubernetes-models/policy/v1/PodDisruptionBudget',
-    type: 'IPodDisruptionBudget',
-  },
   'networking.k8s.io/v1 Ingress': {
     module: 'kubernetes-models/networking.k8s.io/v1/Ingress',
     type: 'IIngress',
+  },
+  'policy/v1 PodDisruptionBudget': {
+    module: 'kubernetes-models/policy/v1/PodDisruptionBudget',
+    type: 'IPodDisruptionBudget',
   },
 }
 
@@ -41,22 +40,25 @@ const require = createRequire(import.meta.url)
 
 /** Parse every document of the given files (YAML errors throw, naming the file). */
 export function loadManifests(dir: string, files: readonly string[]): Manifest[] {
+  return files.flatMap((file) => parseManifests(file, readFileSync(join(dir, file), 'utf8')))
+}
+
+/** Parse every document of a YAML text; `file` names it in messages. */
+export function parseManifests(file: string, text: string): Manifest[] {
   const manifests: Manifest[] = []
-  for (const file of files) {
-    for (const document of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
-      if (document.errors.length > 0) {
-        throw new Error(`${file}: ${document.errors.map((e) => e.message).join('; ')}`)
-      }
-      const body = document.toJS()
-      if (body === null) continue
-      manifests.push({
-        file,
-        apiVersion: body.apiVersion,
-        kind: body.kind,
-        name: body.metadata?.name,
-        body,
-      })
+  for (const document of parseAllDocuments(text)) {
+    if (document.errors.length > 0) {
+      throw new Error(`${file}: ${document.errors.map((e) => e.message).join('; ')}`)
     }
+    const body = document.toJS()
+    if (body === null) continue
+    manifests.push({
+      file,
+      apiVersion: body.apiVersion,
+      kind: body.kind,
+      name: body.metadata?.name,
+      body,
+    })
   }
   return manifests
 }
