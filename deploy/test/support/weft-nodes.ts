@@ -29,13 +29,12 @@ export async function startWeftNode(
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<WeftNode> {
-  const process_ = startProcess(cleanup, process.execPath, [CLI_PATH, ...args], {
+  const child = startProcess(cleanup, process.execPath, [CLI_PATH, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
   })
-  const port = await process_.waitForLine(listeningPort, 'weft-server listening')
-  // Keep reading so the child never blocks on a full pipe (startProcess drains stdout).
+  const port = await child.waitForLine(listeningPort, 'weft-server listening')
   return {
-    process: process_,
+    process: child,
     port,
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
