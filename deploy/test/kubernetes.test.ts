@@ -141,13 +141,16 @@ describe('deploy/kubernetes', () => {
     for (const [k, v] of Object.entries(image.config.env))
       if (k.startsWith('WEFT_')) resolved[k] = v
     for (const entry of container.env) {
-      // Stand-ins for what Kubernetes fills in: the pod name, the ConfigMap, the Secret.
+      // What Kubernetes fills in: the first pod's name, the ConfigMap's value, a secret.
+      const from = entry.valueFrom
       resolved[entry.name] =
         entry.value ??
-        (entry.valueFrom.fieldRef
-          ? 'weft-0'
-          : entry.valueFrom.configMapKeyRef
-            ? 'x=http://x'
+        (from.fieldRef
+          ? `${statefulSet.name}-0`
+          : from.configMapKeyRef
+            ? one('ConfigMap', (m) => m.name === from.configMapKeyRef.name).body.data[
+                from.configMapKeyRef.key
+              ]
             : 's'.repeat(48))
     }
     expect(serverEnvProblems(resolved)).toEqual([])
