@@ -1,0 +1,46 @@
+/**
+ * The server's own option schema, to check that every WEFT_* variable the deployment files
+ * set is a real option with a valid value (parsed by the server's parsers, not ours).
+ */
+import { ConfigError, OPTIONS, parseConfig, type ServerConfig } from '@weft/sync-server'
+
+/**
+ * Cluster options from the cluster issue (`--node-id`, `--cluster-nodes`,
+ * `--cluster-secret`), implemented on another branch. Accepted by name until the server's
+ * schema has them; then the schema checks their values too, and this list can go.
+ */
+export const PENDING_CLUSTER_OPTIONS: readonly string[] = [
+  'WEFT_NODE_ID',
+  'WEFT_CLUSTER_NODES',
+  'WEFT_CLUSTER_SECRET',
+]
+
+/** Environment variable names of the server's options (plus the pending cluster ones). */
+export function knownOptionNames(): Set<string> {
+  return new Set([...Object.values(OPTIONS).map((o) => o.env), ...PENDING_CLUSTER_OPTIONS])
+}
+
+/**
+ * Problems with a server environment: WEFT_* names that are no option, and the server's
+ * own error for a value it would refuse at start (exit code 2). Empty when it would start.
+ */
+export function serverEnvProblems(env: Readonly<Record<string, string>>): string[] {
+  const known = knownOptionNames()
+  const problems = Object.keys(env)
+    .filter((name) => name.startsWith('WEFT_') && !known.has(name))
+    .map((name) => `${name} is not a weft-server option`)
+  try {
+    parseConfig({ argv: [], env })
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    problems.push(error.message)
+  }
+  return problems
+}
+
+/** The configuration the server would run with, given only this environment. */
+export function serverConfig(env: Readonly<Record<string, string>>): ServerConfig {
+  const parsed = parseConfig({ argv: [], env })
+  if (parsed.help) throw new Error('unexpected --help')
+  return parsed.config
+}
