@@ -8,7 +8,7 @@ import type { MarkType, NodeType } from 'prosemirror-model'
 import { wrapInList } from 'prosemirror-schema-list'
 import type { Command, EditorState } from 'prosemirror-state'
 import { redo, undo } from 'y-prosemirror'
-import { isSafeHref, schema } from './schema.js'
+import { isSafeHref, schema } from '@weft/schema'
 
 /** Names of the commands `handle.run()` accepts. */
 export type CommandName =

@@ -16,7 +16,7 @@ export {
   STATUS_ATTRIBUTES,
 } from './mount-editor.js'
 export type { EditorUser } from './presence.js'
-export { schema } from './schema.js'
+export { schema } from '@weft/schema'
 export type { ConnectionState, EditorStatus } from './status.js'
 export {
   createWeftEditorElementClass,

@@ -9,7 +9,7 @@
  */
 import { prosemirrorJSONToYXmlFragment } from 'y-prosemirror'
 import * as Y from 'yjs'
-import { schema } from './schema.js'
+import { schema } from '@weft/schema'
 
 /** ProseMirror JSON of a `doc` node, as `EditorState.doc.toJSON()` returns it. */
 export type DocJson = { readonly type: 'doc'; readonly content?: readonly unknown[] }

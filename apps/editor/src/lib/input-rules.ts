@@ -15,7 +15,7 @@ import {
 import { keymap } from 'prosemirror-keymap'
 import type { MarkType } from 'prosemirror-model'
 import type { Plugin } from 'prosemirror-state'
-import { MAX_HEADING_LEVEL, schema } from './schema.js'
+import { MAX_HEADING_LEVEL, schema } from '@weft/schema'
 
 /**
  * Wrap the text between delimiters in a mark. The pattern's last group is the text and

@@ -4,7 +4,7 @@ import { keymap } from 'prosemirror-keymap'
 import { liftListItem, sinkListItem, splitListItem } from 'prosemirror-schema-list'
 import type { Command, Plugin } from 'prosemirror-state'
 import { COMMANDS } from './commands.js'
-import { schema } from './schema.js'
+import { schema } from '@weft/schema'
 
 const hardBreak: Command = (state, dispatch) => {
   const type = schema.nodes.hardBreak

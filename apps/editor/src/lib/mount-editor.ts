@@ -20,7 +20,7 @@ import { buildKeymaps } from './keymap.js'
 import { cacheName, type OfflineCache, openOfflineCache } from './offline-cache.js'
 import { placeholderPlugin } from './placeholder.js'
 import { createPresence, type EditorUser, normalizeUser } from './presence.js'
-import { schema } from './schema.js'
+import { schema } from '@weft/schema'
 import { toWebSocketUrl } from './server-url.js'
 import { type EditorStatus, sameStatus } from './status.js'
 
