@@ -41,6 +41,9 @@ export interface ServerMetrics {
   readonly roomLoadFailures: Counter
   readonly roomUnloads: Counter
   readonly closes: Counter<'code'>
+  readonly apiRequests: Counter<'route' | 'status'>
+  readonly versionsSaved: Counter<'kind'>
+  readonly versionFailures: Counter
 }
 
 /** Create a server's metrics. `withProcessMetrics` adds prom-client's process/runtime set. */
@@ -178,6 +181,23 @@ export function createMetrics(options: { withProcessMetrics: boolean }): ServerM
       name: 'weft_closes_total',
       help: 'Connections closed, by WebSocket close code (1006: died without a close frame).',
       labelNames: ['code'],
+      registers,
+    }),
+    apiRequests: new Counter({
+      name: 'weft_api_requests_total',
+      help: 'REST document API requests, by route (list, content, update, versions, version, restore, delete) and HTTP status.',
+      labelNames: ['route', 'status'],
+      registers,
+    }),
+    versionsSaved: new Counter({
+      name: 'weft_versions_saved_total',
+      help: 'Document versions saved, by kind (auto, manual).',
+      labelNames: ['kind'],
+      registers,
+    }),
+    versionFailures: new Counter({
+      name: 'weft_version_failures_total',
+      help: 'Automatic versions that could not be saved or pruned (tried again after the next change).',
       registers,
     }),
   }

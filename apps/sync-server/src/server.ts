@@ -26,6 +26,7 @@ import { createMetrics, type ServerMetrics } from './metrics.js'
 import { CloseCode } from './protocol/close-codes.js'
 import type { PresenceValidator } from './room/presence-table.js'
 import { RoomRegistry } from './room/room-registry.js'
+import { type RoomClock, systemClock } from './room/room-versions.js'
 import type { DocStore } from './storage/doc-store.js'
 import { openLevelDbStore } from './storage/leveldb-store.js'
 import { createMemoryStore } from './storage/memory-store.js'
@@ -47,6 +48,8 @@ export interface SyncServerDeps {
   readonly onRoomLoaded?: (name: string) => void
   /** Called after a document was stored and unloaded from memory. */
   readonly onRoomUnloaded?: (name: string) => void
+  /** Time and timers of rooms (automatic versions, tombstones). Defaults to the real clock. */
+  readonly clock?: RoomClock
 }
 
 /** A running (or runnable) sync server. */
@@ -78,6 +81,7 @@ export interface SyncServer {
  */
 export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): SyncServer {
   const logger = deps.logger ?? silentLogger()
+  const clock = deps.clock ?? systemClock
   const metrics = createMetrics({ withProcessMetrics: deps.processMetrics ?? false })
   const connections = new Set<Connection>()
   let store: DocStore | null = deps.store ?? null
@@ -332,12 +336,18 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
           maxNestingDepth: config.maxNestingDepth,
           maxPendingStructBytes: config.maxPendingStructBytes,
           maxPendingUpdatesPerPeer: config.maxPendingUpdatesPerSocket,
+          tombstoneMs: config.tombstoneTtlMs,
+          versionIntervalMs: config.versionIntervalMs,
+          keepAuto: config.versionKeep,
+          maxAutoAgeMs: config.versionMaxAgeMs,
+          maxLabelled: config.maxLabelledVersions,
         },
       },
       {
         store,
         logger,
         metrics,
+        clock,
         onRoomLoaded: deps.onRoomLoaded ?? (() => undefined),
         onRoomUnloaded: deps.onRoomUnloaded ?? (() => undefined),
       },
