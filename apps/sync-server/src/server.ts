@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
+import { createDocumentApi } from './api/doc-api.js'
 import { loadVerificationKey } from './auth/load-key.js'
 import {
   type RevocationMode,
@@ -101,6 +102,22 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     handleProtocols: (protocols) => (protocols.has(TOKEN_SUBPROTOCOL) ? TOKEN_SUBPROTOCOL : false),
   })
   let verifier: TokenVerifier | null = null
+  // Revocations last a week: issue tokens for less than that.
+  const revocations = new Revocations({ maxEntries: 100_000, maxAgeMs: 7 * 24 * 3_600_000 })
+  const documentApi = createDocumentApi({
+    registry: () => (state === 'listening' ? registry : null),
+    store: () => store,
+    auth: { adminKey: config.adminKey, verifier: () => verifier, revocations, now: clock.now },
+    logger,
+    metrics,
+    clock,
+    options: {
+      maxBodyBytes: config.maxFrameBytes,
+      maxNestingDepth: config.maxNestingDepth,
+      waitMs: config.loadTimeoutMs,
+      tombstoneMs: config.tombstoneTtlMs,
+    },
+  })
 
   const handleRequest = createHttpHandler({
     logger,
@@ -116,10 +133,9 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         adminKey: config.adminKey,
         revoke: (target, mode) => revoke(target, mode),
       }),
+      documentApi.route,
     ],
   })
-  // Revocations last a week: issue tokens for less than that.
-  const revocations = new Revocations({ maxEntries: 100_000, maxAgeMs: 7 * 24 * 3_600_000 })
 
   /** Close or downgrade every socket a revocation covers (and, with auth, tokens issued before). */
   function revoke(target: RevocationTarget, mode: RevocationMode): number {

@@ -69,6 +69,12 @@ export class RoomRegistry {
     return this.#entries.size
   }
 
+  /** The loaded room of `name`, if there is one (without holding it). */
+  peek(name: string): Room | null {
+    const entry = this.#entries.get(name)
+    return entry === undefined || entry.unloading !== null ? null : entry.room
+  }
+
   /** Loaded rooms. */
   *rooms(): IterableIterator<Room> {
     for (const entry of this.#entries.values()) if (entry.room !== null) yield entry.room

@@ -25,7 +25,8 @@ export interface VersionOptions extends RetentionPolicy {
 /** Time and timers, injected so tests control them. */
 export interface RoomClock {
   now(): number
-  setTimeout(callback: () => void, ms: number): unknown
+  /** Run `callback` after `ms`; what it returns (a promise of its work) is for test clocks. */
+  setTimeout(callback: () => unknown, ms: number): unknown
   clearTimeout(handle: unknown): void
 }
 
@@ -80,7 +81,7 @@ export class RoomVersions {
     if (this.#disposed || this.#timer !== null || this.#options.versionIntervalMs <= 0) return
     this.#timer = this.#host.clock.setTimeout(() => {
       this.#timer = null
-      void this.#saveAuto()
+      return this.#saveAuto()
     }, this.#options.versionIntervalMs)
   }
 

@@ -260,13 +260,14 @@ export class Room {
 
   /**
    * Compute something from the document now, and resolve with it once everything it may
-   * contain is durable. `view` must not change the document.
+   * contain is durable. `view` gets the document (it must not change it) and a function
+   * returning its full state (`Y.encodeStateAsUpdate` without held-back structs).
    *
    * @throws {RoomClosedError} when the room closes first.
    */
-  async read<T>(view: (doc: Y.Doc) => T): Promise<T> {
+  async read<T>(view: (doc: Y.Doc, state: () => Uint8Array) => T): Promise<T> {
     this.#assertUsable()
-    const result = view(this.#doc)
+    const result = view(this.#doc, () => this.#guard.snapshot())
     await this.#persistence.durable()
     return result
   }
@@ -274,8 +275,8 @@ export class Room {
   /**
    * Apply a change that does not come from a peer, through the same checks as a peer's
    * update (`DocGuard`), stored and relayed to every peer like one. `build` gets the current
-   * state and returns the update to apply (null: nothing to change); it runs synchronously
-   * right before the apply. Lifts a tombstone first (the change re-creates the document).
+   * state and returns the update to apply (null: nothing to change). A change to a deleted
+   * document lifts its tombstone first (the change re-creates it).
    * Resolves with whether something changed, once it is durable.
    *
    * @throws {ProtocolError} when the update is refused (the document is unchanged).
@@ -287,13 +288,14 @@ export class Room {
     source: ChangeSource,
   ): Promise<boolean> {
     this.#assertUsable()
+    const update = build(this.#guard.snapshot())
+    if (update === null || isEmptyUpdate(update)) return false
     if (this.isDeleted) {
+      // Computed against the state before: still valid after, as Yjs updates commute.
       this.#reviving ??= this.#revive()
       await this.#reviving
       this.#assertUsable()
     }
-    const update = build(this.#guard.snapshot())
-    if (update === null || isEmptyUpdate(update)) return false
     this.#admit(new ServerChange(source.id), source.user, update)
     await this.#persistence.durable()
     return true
