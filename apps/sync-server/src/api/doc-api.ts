@@ -237,6 +237,8 @@ export function createDocumentApi(deps: DocumentApiDeps): DocumentApi {
     const content = await loadVersion(path)
     const node = versionNode(content)
     const result = await withRoom(path.name, async (room) => {
+      const differs = await room.read((_, state) => replaceContentUpdate(state(), node) !== null)
+      if (!differs) return { restored: path.id, changed: false, backup: null }
       // What is replaced is kept as a version first, so the restore can be undone.
       const backup = await room.saveVersionIfChanged(`Before restoring version ${path.id}`)
       const changed = await room.change(
