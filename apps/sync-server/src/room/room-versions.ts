@@ -67,6 +67,11 @@ export class RoomVersions {
   #disposed = false
   /** The newest version's snapshot: undefined until read from storage, null when none. */
   #newest: Y.Snapshot | null | undefined = undefined
+  /**
+   * The document's versions as stored, oldest first: read once, then kept up to date by this
+   * room (which is the only writer of its document's versions), so a save costs one write.
+   */
+  #known: VersionInfo[] | null = null
   /** Saves run one at a time, so each compares against the one before. */
   #queue: Promise<unknown> = Promise.resolve()
 
@@ -94,8 +99,7 @@ export class RoomVersions {
   save(label: string | null, kind: VersionKind): Promise<VersionInfo> {
     return this.#serial(async () => {
       if (kind === 'manual') {
-        const existing = await this.#host.store.listVersions(this.#host.name)
-        if (!canSaveLabelled(existing, this.#options)) {
+        if (!canSaveLabelled(await this.#list(), this.#options)) {
           throw new VersionLimitError(
             `the document has ${this.#options.maxLabelled} saved versions, the most it may have`,
           )
@@ -122,10 +126,11 @@ export class RoomVersions {
   remove(id: number): Promise<boolean> {
     return this.#serial(async () => {
       const { store, name } = this.#host
-      const exists = (await store.listVersions(name)).some((v) => v.id === id)
-      if (!exists) return false
+      const known = await this.#list()
+      if (!known.some((v) => v.id === id)) return false
       if (this.#disposed) throw new RoomClosedError('the room was closed')
       await store.deleteVersions(name, [id])
+      this.#known = known.filter((v) => v.id !== id)
       // It may have been the newest: compare against what is stored from now on.
       this.#newest = undefined
       return true
@@ -175,6 +180,7 @@ export class RoomVersions {
     })
     this.#newest = snapshot
     this.#dirty = false
+    this.#known?.push(info)
     this.#host.metrics.versionsSaved.inc({ kind })
     await this.#prune()
     return info
@@ -183,8 +189,12 @@ export class RoomVersions {
   async #prune(): Promise<void> {
     const { store, name, clock } = this.#host
     try {
-      const prune = versionsToPrune(await store.listVersions(name), this.#options, clock.now())
-      if (prune.length > 0 && !this.#disposed) await store.deleteVersions(name, prune)
+      const known = await this.#list()
+      const prune = versionsToPrune(known, this.#options, clock.now())
+      if (prune.length === 0 || this.#disposed) return
+      await store.deleteVersions(name, prune)
+      const pruned = new Set(prune)
+      this.#known = known.filter((v) => !pruned.has(v.id))
     } catch (error) {
       // The version is saved; old ones stay until the next save prunes them.
       this.#host.metrics.versionFailures.inc()
@@ -195,7 +205,7 @@ export class RoomVersions {
   async #newestSnapshot(): Promise<Y.Snapshot | null> {
     if (this.#newest !== undefined) return this.#newest
     const { store, name } = this.#host
-    const newest = (await store.listVersions(name)).at(-1)
+    const newest = (await this.#list()).at(-1)
     const content = newest === undefined ? null : await store.loadVersion(name, newest.id)
     if (content === null) {
       this.#newest = null
@@ -209,6 +219,11 @@ export class RoomVersions {
       doc.destroy()
     }
     return this.#newest
+  }
+
+  async #list(): Promise<VersionInfo[]> {
+    this.#known ??= await this.#host.store.listVersions(this.#host.name)
+    return this.#known
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
