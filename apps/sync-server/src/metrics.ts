@@ -185,7 +185,7 @@ export function createMetrics(options: { withProcessMetrics: boolean }): ServerM
     }),
     apiRequests: new Counter({
       name: 'weft_api_requests_total',
-      help: 'REST document API requests, by route (list, content, update, versions, version, restore, delete) and HTTP status.',
+      help: 'REST document API requests, by route (docs, doc, update, versions, version, restore, invalid) and HTTP status.',
       labelNames: ['route', 'status'],
       registers,
     }),

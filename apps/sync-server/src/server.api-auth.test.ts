@@ -103,6 +103,26 @@ describe('API access', () => {
     expect((await call(httpUrl, ['GET', '/api/docs'], ADMIN))[0]).toBe(200)
   })
 
+  it('refuses browser requests from other origins, as the WebSocket does', async () => {
+    const { httpUrl } = await startServer(cleanup)
+    const host = new URL(httpUrl).host
+    expect((await call(httpUrl, WRITES[0] as Call, null))[0]).toBe(200)
+    const from = (origin: string) =>
+      fetch(`${httpUrl}/api/docs/notes/versions`, { method: 'POST', headers: { origin } })
+    const foreign = await from('https://evil.example')
+    expect([foreign.status, ((await foreign.json()) as { code: string }).code]).toEqual([
+      403,
+      'FORBIDDEN',
+    ])
+    expect((await from(`http://${host}`)).status).toBe(201)
+    const listed = await startServer(cleanup, { allowedOrigins: ['https://*.example.org'] })
+    expect((await call(listed.httpUrl, WRITES[0] as Call, null))[0]).toBe(200)
+    const allowed = await fetch(`${listed.httpUrl}/api/docs/notes?format=text`, {
+      headers: { origin: 'https://app.example.org' },
+    })
+    expect(allowed.status).toBe(200)
+  })
+
   it('refuses tokens revoked by an admin', async () => {
     const { httpUrl } = await startServer(cleanup, { authSecret: SECRET, adminKey: ADMIN })
     const writer = await token('mallory', '*', 'write')

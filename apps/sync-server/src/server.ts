@@ -107,7 +107,13 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
   const documentApi = createDocumentApi({
     registry: () => (state === 'listening' ? registry : null),
     store: () => store,
-    auth: { adminKey: config.adminKey, verifier: () => verifier, revocations, now: clock.now },
+    auth: {
+      adminKey: config.adminKey,
+      allowedOrigins: config.allowedOrigins,
+      verifier: () => verifier,
+      revocations,
+      now: clock.now,
+    },
     logger,
     metrics,
     clock,

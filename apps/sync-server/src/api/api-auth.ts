@@ -4,8 +4,11 @@
  * bearer token or `?token=`, like the WebSocket's) may read the documents its `doc` claim
  * covers and, with `write` access, change them. Revocations apply as on the WebSocket.
  *
- * With neither an admin key nor token verification configured (the local quick start) the API
- * is as open as the WebSocket. Once either is configured, a request without a valid
+ * A browser request (one with an `Origin` header) must come from an allowed origin, as for the
+ * WebSocket (`--allowed-origins`; by default pages this server served): without credentials
+ * configured, any page the user visits could otherwise change their documents. With neither
+ * an admin key nor token verification configured (the local quick start) the API is then as
+ * open as the WebSocket. Once either is configured, a request without a valid
  * credential gets 401. Listing all documents, deleting a document and deleting a version need
  * the admin key then: a document token grants documents, not the store or its history.
  */
@@ -14,6 +17,7 @@ import { bearerToken, isAdminRequest } from '../auth/admin-key.js'
 import { type Access, type Grant, OPEN_GRANT } from '../auth/grant.js'
 import type { Revocations } from '../auth/revocations.js'
 import type { TokenVerifier } from '../auth/token-verifier.js'
+import { isOriginAllowed } from '../transport/origin-policy.js'
 import { ApiError } from './api-error.js'
 
 /** What a request needs: access to one document, or the admin key. */
@@ -30,6 +34,8 @@ export interface ApiCaller {
 /** Where the checks come from; `verifier` is read per request (it is created at listen). */
 export interface ApiAuthDeps {
   readonly adminKey: string | null
+  /** `--allowed-origins`, checked like the WebSocket's (see `isOriginAllowed`). */
+  readonly allowedOrigins: readonly string[]
   readonly verifier: () => TokenVerifier | null
   readonly revocations: Revocations
   readonly now: () => number
@@ -55,6 +61,9 @@ export async function authorize(
   need: ApiNeed,
   deps: ApiAuthDeps,
 ): Promise<ApiCaller> {
+  if (!isOriginAllowed(req.headers.origin, req.headers.host, deps.allowedOrigins)) {
+    throw new ApiError(403, 'FORBIDDEN', 'origin not allowed')
+  }
   const verifier = deps.verifier()
   if (deps.adminKey === null && verifier === null) return { admin: true, user: OPEN_GRANT.user }
   if (isAdminRequest(req, deps.adminKey)) return { admin: true, user: null }
