@@ -14,24 +14,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseDocJson } from '@weft/schema'
 import type { Logger } from 'pino'
-import { BodyError, readBody, readJsonBody } from '../http/read-body.js'
+import { readBody, readJsonBody } from '../http/read-body.js'
 import { sendJson } from '../http/send-json.js'
 import type { ServerMetrics } from '../metrics.js'
 import { CloseCode } from '../protocol/close-codes.js'
-import { ProtocolError } from '../protocol/protocol-error.js'
 import { type ChangeSource, type Room, RoomFailedError } from '../room/room.js'
-import { RoomClosedError } from '../room/room-persistence.js'
-import { RoomLimitError, type RoomRegistry } from '../room/room-registry.js'
-import { type RoomClock, VersionLimitError } from '../room/room-versions.js'
-import { type DocStore, StoreClosedError, type VersionInfo } from '../storage/doc-store.js'
+import type { RoomRegistry } from '../room/room-registry.js'
+import type { RoomClock } from '../room/room-versions.js'
+import type { DocStore } from '../storage/doc-store.js'
 import { type ApiAuthDeps, type ApiCaller, type ApiNeed, authorize } from './api-auth.js'
 import { ApiError, sendApiError } from './api-error.js'
 import { type ApiPath, type DocApiPath, parseApiPath } from './api-path.js'
 import {
+  bounded,
+  formatOf,
+  requireType,
+  sendContent,
+  toApiError,
+  unavailable,
+  versionInfoJson,
+} from './api-responses.js'
+import {
   checkUpdate,
   docToJson,
-  jsonToText,
-  type NodeJson,
   replaceContentUpdate,
   versionJson,
   versionNode,
@@ -73,8 +78,6 @@ export interface DocumentApi {
   /** Serve a parsed request on this node (what `route` does when `forward` declines). */
   serve(req: IncomingMessage, res: ServerResponse, path: ApiPath): Promise<void>
 }
-
-type Format = 'json' | 'text' | 'update'
 
 /** Create the document API. */
 export function createDocumentApi(deps: DocumentApiDeps): DocumentApi {
@@ -332,95 +335,3 @@ export function createDocumentApi(deps: DocumentApiDeps): DocumentApi {
 }
 
 type VersionPath = Extract<ApiPath, { kind: 'version' } | { kind: 'restore' }>
-
-const unavailable = (message: string): ApiError =>
-  new ApiError(503, 'UNAVAILABLE', message, { 'retry-after': '1' })
-
-/** Reject with a 503 if `promise` takes longer than `ms`. */
-function bounded<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(unavailable(message)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-function formatOf(req: IncomingMessage): Format {
-  const format = new URL(req.url ?? '/', 'http://localhost').searchParams.get('format') ?? 'json'
-  if (format === 'json' || format === 'text' || format === 'update') return format
-  throw new ApiError(400, 'BAD_REQUEST', 'format must be json, text or update')
-}
-
-function requireType(req: IncomingMessage, type: string): void {
-  const given = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
-  if (given !== type) {
-    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type must be ${type}`)
-  }
-}
-
-function sendContent(res: ServerResponse, format: Format, body: NodeJson | Uint8Array): void {
-  if (body instanceof Uint8Array) {
-    res.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': body.byteLength,
-      'cache-control': 'no-store',
-    })
-    res.end(body)
-    return
-  }
-  if (format === 'json') {
-    sendJson(res, 200, body)
-    return
-  }
-  const text = jsonToText(body)
-  res.writeHead(200, {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  })
-  res.end(text)
-}
-
-function versionInfoJson(info: VersionInfo) {
-  return {
-    id: info.id,
-    createdAt: new Date(info.createdAt).toISOString(),
-    label: info.label,
-    kind: info.kind,
-    size: info.bytes,
-  }
-}
-
-/** The API's answer to an error thrown while serving a request. */
-function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error
-  if (error instanceof BodyError) {
-    if (error.status === 413) return new ApiError(413, 'BODY_TOO_LARGE', error.message)
-    if (error.status === 415) return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', error.message)
-    return new ApiError(400, 'BAD_JSON', error.message)
-  }
-  if (error instanceof ProtocolError) {
-    switch (error.code) {
-      case 'DOCUMENT_TOO_LARGE':
-        return new ApiError(413, 'DOCUMENT_TOO_LARGE', error.message)
-      case 'FOREIGN_CLIENT_ID':
-        return new ApiError(403, 'FOREIGN_CLIENT_ID', error.message)
-      case 'TOO_MANY_PENDING':
-        return new ApiError(409, 'MISSING_DEPENDENCIES', error.message)
-      case 'STORAGE_BACKLOG':
-        return unavailable(error.message)
-      default:
-        return new ApiError(422, 'INVALID_UPDATE', error.message)
-    }
-  }
-  if (error instanceof VersionLimitError) return new ApiError(409, 'VERSION_LIMIT', error.message)
-  if (error instanceof RoomLimitError) return unavailable('too many documents are open; retry')
-  if (
-    error instanceof RoomClosedError ||
-    error instanceof RoomFailedError ||
-    error instanceof StoreClosedError
-  ) {
-    return unavailable('the document is being reloaded, deleted or the server is stopping; retry')
-  }
-  return new ApiError(500, 'INTERNAL', 'internal error')
-}

@@ -1,6 +1,6 @@
 /** Reading and checking what an API request carries: JSON bodies, labels, query parameters. */
 import type { IncomingMessage } from 'node:http'
-import { readBody, readJsonBody } from '../http/read-body.js'
+import { readBody } from '../http/read-body.js'
 import { ApiError } from './api-error.js'
 
 /** Longest version label, in characters. */
@@ -12,14 +12,21 @@ export const MAX_LIST_LIMIT = 1000
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
-/** A JSON body that may also be absent (empty): undefined then. */
+/**
+ * A JSON body that may also be absent: undefined when it is empty (whatever its content type),
+ * else it must be `application/json` (415) and valid JSON (400).
+ */
 export async function readOptionalJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  if (req.headers['content-type'] === undefined) {
-    const body = await readBody(req, maxBytes)
-    if (body.byteLength === 0) return undefined
+  const body = await readBody(req, maxBytes)
+  if (body.byteLength === 0) return undefined
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
     throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content type must be application/json')
   }
-  return readJsonBody(req, maxBytes)
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch {
+    throw new ApiError(400, 'BAD_JSON', 'body is not valid JSON')
+  }
 }
 
 /**
