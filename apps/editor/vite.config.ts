@@ -1,7 +1,7 @@
 /**
  * The web app. `vite build` writes it to dist/app (served by `weft-server --static-dir`).
- * `vite` (npm run dev) serves it with hot reload and proxies `/ws/<doc>` WebSockets to a
- * sync server: the one at WEFT_DEV_SERVER if set, else one it starts itself on a free port
+ * `vite` (npm run dev) serves it with hot reload and proxies `/ws/<doc>` WebSockets and the
+ * REST API (`/api/…`) to a sync server: the one at WEFT_DEV_SERVER if set, else one it starts itself on a free port
  * (the built CLI of apps/sync-server, data in apps/editor/.dev-data).
  */
 import { fileURLToPath } from 'node:url'
@@ -37,6 +37,7 @@ export default defineConfig(async ({ command }): Promise<UserConfig> => {
                 ws: true,
                 rewrite: (path: string) => path.replace(/^\/ws/, ''),
               },
+              '^/api/': { target },
             },
     },
   }

@@ -2,6 +2,7 @@
  * `@weft/sync-server`: a y-websocket compatible sync server with durable LevelDB storage.
  */
 
+export { type ApiPath, docNameOfApiUrl, parseApiPath } from './api/api-path.js'
 export { createToken, type TokenOptions } from './auth/create-token.js'
 export type { Access } from './auth/grant.js'
 export { defaultConfig, OPTIONS, type OptionSpec, type ServerConfig } from './config/options.js'
@@ -11,8 +12,17 @@ export { createLogger, type LogFormat, resolveLogFormat } from './logger.js'
 export { CloseCode } from './protocol/close-codes.js'
 export { AuthMessageType, MessageType, SyncMessageType } from './protocol/message-type.js'
 export type { PresenceValidator } from './room/presence-table.js'
+export type { RoomClock } from './room/room-versions.js'
 export { createSyncServer, type SyncServer, type SyncServerDeps } from './server.js'
-export type { DocStore, StoredDoc, StoredDocInfo, StoredDocPage } from './storage/doc-store.js'
+export type {
+  DocStore,
+  NewVersion,
+  StoredDoc,
+  StoredDocInfo,
+  StoredDocPage,
+  VersionInfo,
+  VersionKind,
+} from './storage/doc-store.js'
 export {
   type LevelDbDocStore,
   type LevelDbStoreOptions,

@@ -56,6 +56,9 @@ export interface ServerMetrics {
   readonly roomLoadFailures: Counter
   readonly roomUnloads: Counter
   readonly closes: Counter<'code'>
+  readonly apiRequests: Counter<'route' | 'status'>
+  readonly versionsSaved: Counter<'kind'>
+  readonly versionFailures: Counter
 }
 
 /** What `createMetrics` needs. */
@@ -229,6 +232,23 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
       name: 'weft_closes_total',
       help: 'Connections closed, by WebSocket close code (1006: died without a close frame; other: a code a client chose).',
       labelNames: ['code'],
+      registers,
+    }),
+    apiRequests: new Counter({
+      name: 'weft_api_requests_total',
+      help: 'REST document API requests, by route (docs, doc, update, versions, version, restore, invalid) and HTTP status.',
+      labelNames: ['route', 'status'],
+      registers,
+    }),
+    versionsSaved: new Counter({
+      name: 'weft_versions_saved_total',
+      help: 'Document versions saved, by kind (auto, manual).',
+      labelNames: ['kind'],
+      registers,
+    }),
+    versionFailures: new Counter({
+      name: 'weft_version_failures_total',
+      help: 'Automatic versions that could not be saved or pruned (tried again after the next change).',
       registers,
     }),
   }

@@ -34,8 +34,12 @@ function flakyStore(failures: number): DocStore & { events: string[] } {
       events.push('append stored')
     },
     replace: (name, snapshot) => inner.replace(name, snapshot),
-    delete: (name) => inner.delete(name),
+    delete: (name, options) => inner.delete(name, options),
     list: (options) => inner.list(options),
+    saveVersion: (name, version) => inner.saveVersion(name, version),
+    listVersions: (name) => inner.listVersions(name),
+    loadVersion: (name, id) => inner.loadVersion(name, id),
+    deleteVersions: (name, ids) => inner.deleteVersions(name, ids),
     close: () => inner.close(),
   }
 }

@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
+import { createDocumentApi } from './api/doc-api.js'
 import { loadVerificationKey } from './auth/load-key.js'
 import {
   type RevocationMode,
@@ -26,6 +27,7 @@ import { createMetrics, type ServerMetrics } from './metrics.js'
 import { CloseCode } from './protocol/close-codes.js'
 import type { PresenceValidator } from './room/presence-table.js'
 import { RoomRegistry } from './room/room-registry.js'
+import { type RoomClock, systemClock } from './room/room-versions.js'
 import type { DocStore } from './storage/doc-store.js'
 import { type LevelDbDocStore, openLevelDbStore } from './storage/leveldb-store.js'
 import { createMemoryStore } from './storage/memory-store.js'
@@ -65,6 +67,8 @@ export interface SyncServerDeps {
   readonly onUserJoined?: (peer: PeerInfo) => void
   /** Called when a connection that had joined its document left it. */
   readonly onUserLeft?: (peer: PeerInfo, code: number) => void
+  /** Time and timers of rooms (automatic versions, tombstones). Defaults to the real clock. */
+  readonly clock?: RoomClock
 }
 
 /** A running (or runnable) sync server. */
@@ -96,6 +100,7 @@ export interface SyncServer {
  */
 export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): SyncServer {
   const logger = deps.logger ?? silentLogger()
+  const clock = deps.clock ?? systemClock
   const connections = new Set<Connection>()
   const metrics = createMetrics({
     withProcessMetrics: deps.processMetrics ?? false,
@@ -124,6 +129,28 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     handleProtocols: (protocols) => (protocols.has(TOKEN_SUBPROTOCOL) ? TOKEN_SUBPROTOCOL : false),
   })
   let verifier: TokenVerifier | null = null
+  // Revocations last a week: issue tokens for less than that.
+  const revocations = new Revocations({ maxEntries: 100_000, maxAgeMs: 7 * 24 * 3_600_000 })
+  const documentApi = createDocumentApi({
+    registry: () => (state === 'listening' ? registry : null),
+    store: () => store,
+    auth: {
+      adminKey: config.adminKey,
+      allowedOrigins: config.allowedOrigins,
+      verifier: () => verifier,
+      revocations,
+      now: clock.now,
+    },
+    logger,
+    metrics,
+    clock,
+    options: {
+      maxBodyBytes: config.maxFrameBytes,
+      maxNestingDepth: config.maxNestingDepth,
+      waitMs: config.loadTimeoutMs,
+      tombstoneMs: config.tombstoneTtlMs,
+    },
+  })
 
   const handleRequest = createHttpHandler({
     logger,
@@ -139,10 +166,9 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         adminKey: config.adminKey,
         revoke: (target, mode) => revoke(target, mode),
       }),
+      documentApi.route,
     ],
   })
-  // Revocations last a week: issue tokens for less than that.
-  const revocations = new Revocations({ maxEntries: 100_000, maxAgeMs: 7 * 24 * 3_600_000 })
 
   /** Close or downgrade every socket a revocation covers (and, with auth, tokens issued before). */
   function revoke(target: RevocationTarget, mode: RevocationMode): number {
@@ -395,12 +421,18 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
           maxNestingDepth: config.maxNestingDepth,
           maxPendingStructBytes: config.maxPendingStructBytes,
           maxPendingUpdatesPerPeer: config.maxPendingUpdatesPerSocket,
+          tombstoneMs: config.tombstoneTtlMs,
+          versionIntervalMs: config.versionIntervalMs,
+          keepAuto: config.versionKeep,
+          maxAutoAgeMs: config.versionMaxAgeMs,
+          maxLabelled: config.maxLabelledVersions,
         },
       },
       {
         store,
         logger,
         metrics,
+        clock,
         onRoomLoaded: (name) => {
           webhooks?.roomOpened(name)
           deps.onRoomLoaded?.(name)

@@ -2,16 +2,20 @@
 import { type EditorHandle, mountEditor } from '../lib/index.js'
 import { createAvatars } from './avatars.js'
 import { h } from './dom.js'
+import { createHistoryPanel } from './history-panel.js'
 import { loadIdentity, rememberRecent, saveIdentity } from './identity.js'
 import { createIdentityMenu } from './identity-menu.js'
 import { createShareButton } from './share-button.js'
 import { createStatusPill } from './status-pill.js'
 import { createToolbar } from './toolbar.js'
+import { createVersionsApi } from './versions-api.js'
 
 /** Where the page finds the server and the browser services it uses. */
 export interface DocPageEnv {
   /** Server URL for `mountEditor` (a path is resolved against the page). */
   readonly server: string
+  /** Base path of the server's REST API (`/api`), for the History panel. */
+  readonly api: string
   readonly storage: Storage
 }
 
@@ -36,6 +40,7 @@ export function renderDocPage(root: HTMLElement, name: string, env: DocPageEnv):
     saveIdentity(env.storage, next)
     handle?.setUser(next)
   })
+  const history = createHistoryPanel({ api: createVersionsApi(env.api, name) })
   const host = h('div', { class: 'sheet__editor', id: 'editor' })
 
   root.replaceChildren(
@@ -53,11 +58,19 @@ export function renderDocPage(root: HTMLElement, name: string, env: DocPageEnv):
         ),
         h('h1', { class: 'doc-title', title: name }, name),
         pill.element,
-        h('div', { class: 'topbar__people' }, avatars.element, share.element, menu.element),
+        h(
+          'div',
+          { class: 'topbar__people' },
+          avatars.element,
+          history.button,
+          share.element,
+          menu.element,
+        ),
       ),
       h('div', { class: 'toolbar-row' }, toolbar.element),
     ),
     h('main', { class: 'page' }, h('article', { class: 'sheet' }, host)),
+    history.element,
   )
 
   handle = mountEditor(host, {
@@ -77,6 +90,7 @@ export function renderDocPage(root: HTMLElement, name: string, env: DocPageEnv):
   return () => {
     handle?.destroy()
     handle = null
+    history.destroy()
     menu.destroy()
     share.destroy()
     root.replaceChildren()

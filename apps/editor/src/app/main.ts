@@ -8,9 +8,10 @@ import { docNameFromPath } from './doc-names.js'
 import { renderDocPage } from './doc-page.js'
 import { renderLanding } from './landing.js'
 
-// In `npm run dev` Vite proxies /ws/<doc> to a sync server; built, the app is served by the
-// sync server itself, which takes WebSockets on every path.
+// In `npm run dev` Vite proxies /ws/<doc> (and /api) to a sync server; built, the app is
+// served by the sync server itself, which takes WebSockets on every path.
 const SERVER = import.meta.env.DEV ? '/ws' : '/'
+const API = '/api'
 
 function start(root: HTMLElement): void {
   let teardown: (() => void) | null = null
@@ -20,7 +21,7 @@ function start(root: HTMLElement): void {
     teardown =
       name === null
         ? renderLanding(root, window.localStorage, go)
-        : renderDocPage(root, name, { server: SERVER, storage: window.localStorage })
+        : renderDocPage(root, name, { server: SERVER, api: API, storage: window.localStorage })
   }
   const go = (path: string): void => {
     window.history.pushState(null, '', path)

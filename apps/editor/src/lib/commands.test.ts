@@ -1,7 +1,7 @@
+import { schema } from '@weft/schema'
 import { EditorState, TextSelection } from 'prosemirror-state'
 import { describe, expect, it } from 'vitest'
 import { COMMANDS, linkAt, setLink } from './commands.js'
-import { schema } from './schema.js'
 
 function stateWith(text: string, from: number, to = from): EditorState {
   const doc = schema.node('doc', null, [

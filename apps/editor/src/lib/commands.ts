@@ -3,12 +3,13 @@
  * `handle.run(name)`. Each has a `run` (a ProseMirror command) and an `isActive` test for
  * toolbar state.
  */
+
+import { isSafeHref, schema } from '@weft/schema'
 import { setBlockType, toggleMark, wrapIn } from 'prosemirror-commands'
 import type { MarkType, NodeType } from 'prosemirror-model'
 import { wrapInList } from 'prosemirror-schema-list'
 import type { Command, EditorState } from 'prosemirror-state'
 import { redo, undo } from 'y-prosemirror'
-import { isSafeHref, schema } from './schema.js'
 
 /** Names of the commands `handle.run()` accepts. */
 export type CommandName =

@@ -6,6 +6,7 @@
 import './editor.css'
 
 export type { Peer, PresenceUser } from '@weft/awareness'
+export { schema } from '@weft/schema'
 export { COMMANDS, type CommandName, type NamedCommand } from './commands.js'
 export type { TokenSource } from './connection.js'
 export type { DocJson } from './initial-content.js'
@@ -16,7 +17,6 @@ export {
   STATUS_ATTRIBUTES,
 } from './mount-editor.js'
 export type { EditorUser } from './presence.js'
-export { schema } from './schema.js'
 export type { ConnectionState, EditorStatus } from './status.js'
 export {
   createWeftEditorElementClass,

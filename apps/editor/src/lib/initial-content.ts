@@ -7,9 +7,10 @@
  * produce identical items, and merging them keeps one copy. Different content hashes to a
  * different client id, so it can never be mistaken for the same items.
  */
+
+import { schema } from '@weft/schema'
 import { prosemirrorJSONToYXmlFragment } from 'y-prosemirror'
 import * as Y from 'yjs'
-import { schema } from './schema.js'
 
 /** ProseMirror JSON of a `doc` node, as `EditorState.doc.toJSON()` returns it. */
 export type DocJson = { readonly type: 'doc'; readonly content?: readonly unknown[] }

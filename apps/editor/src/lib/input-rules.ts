@@ -3,6 +3,8 @@
  * `> ` quotes, three backticks for code, `---` for a rule, `**bold**`, `*italic*`,
  * `` `code` `` and `~~strike~~`, plus typographic dashes and ellipses.
  */
+
+import { MAX_HEADING_LEVEL, schema } from '@weft/schema'
 import {
   ellipsis,
   emDash,
@@ -15,7 +17,6 @@ import {
 import { keymap } from 'prosemirror-keymap'
 import type { MarkType } from 'prosemirror-model'
 import type { Plugin } from 'prosemirror-state'
-import { MAX_HEADING_LEVEL, schema } from './schema.js'
 
 /**
  * Wrap the text between delimiters in a mark. The pattern's last group is the text and

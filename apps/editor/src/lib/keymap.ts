@@ -1,10 +1,11 @@
 /** Keyboard shortcuts people expect from a rich-text editor. */
+
+import { schema } from '@weft/schema'
 import { baseKeymap, chainCommands, exitCode, setBlockType } from 'prosemirror-commands'
 import { keymap } from 'prosemirror-keymap'
 import { liftListItem, sinkListItem, splitListItem } from 'prosemirror-schema-list'
 import type { Command, Plugin } from 'prosemirror-state'
 import { COMMANDS } from './commands.js'
-import { schema } from './schema.js'
 
 const hardBreak: Command = (state, dispatch) => {
   const type = schema.nodes.hardBreak

@@ -4,6 +4,7 @@
  * IndexedDB handle, timers, DOM nodes and attributes.
  */
 import type { Peer } from '@weft/awareness'
+import { schema } from '@weft/schema'
 import { dropCursor } from 'prosemirror-dropcursor'
 import { gapCursor } from 'prosemirror-gapcursor'
 import { EditorState } from 'prosemirror-state'
@@ -20,7 +21,6 @@ import { buildKeymaps } from './keymap.js'
 import { cacheName, type OfflineCache, openOfflineCache } from './offline-cache.js'
 import { placeholderPlugin } from './placeholder.js'
 import { createPresence, type EditorUser, normalizeUser } from './presence.js'
-import { schema } from './schema.js'
 import { toWebSocketUrl } from './server-url.js'
 import { type EditorStatus, sameStatus } from './status.js'
 

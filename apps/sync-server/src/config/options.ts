@@ -171,6 +171,51 @@ export const OPTIONS = {
     description:
       'Also compact once the appended updates pass this size, or the snapshot’s size if that is larger.',
   }),
+  versionIntervalMs: option({
+    flag: 'version-interval',
+    env: 'WEFT_VERSION_INTERVAL',
+    parser: duration(0, 7 * 86_400_000),
+    default: 10 * 60_000,
+    group: 'Storage',
+    description:
+      'Save an automatic version of a document this long after the first change that is not in a version yet, and when the document is unloaded before that. Never of an unchanged document. 0 turns automatic versions off.',
+  }),
+  versionKeep: option({
+    flag: 'version-keep',
+    env: 'WEFT_VERSION_KEEP',
+    parser: integer(0, 100_000),
+    default: 50,
+    group: 'Storage',
+    description:
+      'Automatic versions kept per document; older ones are deleted. Labelled versions are not counted, and the newest version is always kept.',
+  }),
+  versionMaxAgeMs: option({
+    flag: 'version-max-age',
+    env: 'WEFT_VERSION_MAX_AGE',
+    parser: duration(0, 36_500 * 86_400_000),
+    default: 30 * 86_400_000,
+    group: 'Storage',
+    description:
+      'Automatic versions older than this are deleted (the newest version of a document is always kept). 0 keeps them regardless of age.',
+  }),
+  maxLabelledVersions: option({
+    flag: 'max-labelled-versions',
+    env: 'WEFT_MAX_LABELLED_VERSIONS',
+    parser: integer(0, 100_000),
+    default: 100,
+    group: 'Storage',
+    description:
+      'Versions saved on request (`POST /api/docs/<doc>/versions`) a document may have; they are never deleted automatically, so one more is refused (409) until one is deleted.',
+  }),
+  tombstoneTtlMs: option({
+    flag: 'tombstone-ttl',
+    env: 'WEFT_TOMBSTONE_TTL',
+    parser: duration(0, 36_500 * 86_400_000),
+    default: 30 * 86_400_000,
+    group: 'Storage',
+    description:
+      'After a document is deleted, WebSocket clients of its name are refused (close 4410) for this long, so a stale tab or offline copy cannot silently bring it back; a write through the REST API re-creates it at once. 0: no tombstone.',
+  }),
   maxFrameBytes: option({
     flag: 'max-frame-bytes',
     env: 'WEFT_MAX_FRAME_BYTES',

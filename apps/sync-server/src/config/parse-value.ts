@@ -79,14 +79,20 @@ export function formatBytes(value: number): string {
   return String(value)
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+}
 
-/** A duration in milliseconds: `500ms`, `30s`, `5m`, `1h`, or a plain number of ms. */
+/** A duration in milliseconds: `500ms`, `30s`, `5m`, `1h`, `7d`, or a plain number of ms. */
 export function duration(minMs: number, maxMs: number): ValueParser<number> {
   return {
     describe: 'duration (e.g. 500ms, 30s, 5m)',
     parse(text) {
-      const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim())
+      const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim())
       if (match === null) {
         throw new ConfigError(`must be a duration like 500ms, 30s or 5m (got "${text}")`)
       }
@@ -105,6 +111,7 @@ export function duration(minMs: number, maxMs: number): ValueParser<number> {
 /** Milliseconds in the largest unit that divides them exactly. */
 export function formatDuration(ms: number): string {
   for (const [unit, size] of [
+    ['d', 86_400_000],
     ['h', 3_600_000],
     ['m', 60_000],
     ['s', 1000],

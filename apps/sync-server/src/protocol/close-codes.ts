@@ -20,6 +20,12 @@ export const CloseCode = {
   unauthorized: 4401,
   /** The token does not grant this document, or the page's origin is not allowed. */
   forbidden: 4403,
+  /**
+   * The document was deleted (REST `DELETE /api/docs/:name`), or was deleted less than
+   * `--tombstone-ttl` ago. Permanent for y-websocket (4400–4499): the client does not
+   * reconnect and re-send the copy it holds.
+   */
+  documentDeleted: 4410,
   /** The update would grow the document beyond `--max-doc-bytes`; the document is unchanged. */
   documentTooLarge: 4413,
   /** A well-formed frame whose Yjs update or awareness payload was rejected. */

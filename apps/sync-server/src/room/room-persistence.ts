@@ -44,6 +44,11 @@ export interface PersistenceHost<Origin> {
   snapshot(): Uint8Array
 }
 
+/** The room stopped (it was discarded, deleted or unloaded) before a change became durable. */
+export class RoomClosedError extends Error {
+  override readonly name = 'RoomClosedError'
+}
+
 /** Counters of what is stored, as returned by `DocStore.load`. */
 export interface StoredCounts {
   snapshotBytes: number
@@ -74,6 +79,8 @@ export class RoomPersistence<Origin> {
   #scheduled = false
   #retryTimer: NodeJS.Timeout | null = null
   #idleWaiters: (() => void)[] = []
+  /** Rejecters of `durable()` promises not yet settled, rejected by `stop()`. */
+  readonly #durableWaiters = new Set<(error: Error) => void>()
   #stopped = false
 
   constructor(host: PersistenceHost<Origin>, options: PersistenceOptions, counts: StoredCounts) {
@@ -147,6 +154,21 @@ export class RoomPersistence<Origin> {
     else target.callbacks.push(callback)
   }
 
+  /**
+   * Resolves once every update handed in so far is durable; rejects with `RoomClosedError`
+   * if the room stops first (so a caller waiting for durability never hangs on a dead room).
+   */
+  durable(): Promise<void> {
+    if (this.#stopped) return Promise.reject(new RoomClosedError('the room was closed'))
+    return new Promise((resolve, reject) => {
+      this.#durableWaiters.add(reject)
+      this.afterDurable(() => {
+        this.#durableWaiters.delete(reject)
+        resolve()
+      })
+    })
+  }
+
   /** Resolves when every update handed in so far is durable (and no compaction runs). */
   whenIdle(): Promise<void> {
     if (this.isIdle) return Promise.resolve()
@@ -171,6 +193,9 @@ export class RoomPersistence<Origin> {
     this.#stopped = true
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer)
     this.#retryTimer = null
+    const waiters = [...this.#durableWaiters]
+    this.#durableWaiters.clear()
+    for (const reject of waiters) reject(new RoomClosedError('the room was closed'))
   }
 
   #schedule(): void {
@@ -220,6 +245,9 @@ export class RoomPersistence<Origin> {
     metrics.persistBatchUpdates.observe(batch.updates.length)
     metrics.persistBatchBytes.observe(batch.bytes)
     metrics.persistSeconds.observe((performance.now() - started) / 1000)
+    // Stopped while writing (the document is being deleted or discarded): nothing more may be
+    // written for it — a compaction now would store the document again after its deletion.
+    if (this.#stopped) return
     this.#counts.appendedCount += batch.updates.length
     this.#counts.appendedBytes += batch.bytes
     this.#writing = null

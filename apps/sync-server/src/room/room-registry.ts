@@ -4,15 +4,16 @@
  */
 import type { Logger } from 'pino'
 import type { ServerMetrics } from '../metrics.js'
+import { CloseCode } from '../protocol/close-codes.js'
 import { loadRoom, type Room, type RoomDeps, type RoomOptions } from './room.js'
 
-/** Registry settings. */
 /** Services of the registry: those of its rooms, and notifications. */
 export interface RoomRegistryDeps extends RoomDeps {
   readonly onRoomLoaded: (name: string) => void
   readonly onRoomUnloaded: (name: string) => void
 }
 
+/** Registry settings. */
 export interface RoomRegistryOptions {
   /** A room without clients for this long is flushed, compacted and unloaded. */
   readonly idleTimeoutMs: number
@@ -49,6 +50,8 @@ interface Entry {
 /** Loads, shares and unloads rooms. */
 export class RoomRegistry {
   readonly #entries = new Map<string, Entry>()
+  /** Documents being deleted: joins wait until the deletion is stored, then load afresh. */
+  readonly #deleting = new Map<string, Promise<void>>()
   readonly #options: RoomRegistryOptions
   readonly #deps: RoomRegistryDeps
   readonly #logger: Logger
@@ -66,6 +69,12 @@ export class RoomRegistry {
     return this.#entries.size
   }
 
+  /** The loaded room of `name`, if there is one (without holding it). */
+  peek(name: string): Room | null {
+    const entry = this.#entries.get(name)
+    return entry === undefined || entry.unloading !== null ? null : entry.room
+  }
+
   /** Loaded rooms. */
   *rooms(): IterableIterator<Room> {
     for (const entry of this.#entries.values()) if (entry.room !== null) yield entry.room
@@ -80,6 +89,12 @@ export class RoomRegistry {
     let held: Entry | null = null
     let released = false
     const bind = (): Promise<Room> => {
+      const deleting = this.#deleting.get(name)
+      if (deleting !== undefined) {
+        return deleting.then(() =>
+          released ? Promise.reject(new Error('hold released while waiting')) : bind(),
+        )
+      }
       const existing = this.#entries.get(name)
       if (existing?.unloading != null) {
         // Being unloaded: wait until it is gone, then load it afresh.
@@ -156,6 +171,50 @@ export class RoomRegistry {
     void this.#unload(room.name, entry, 'failed')
   }
 
+  /**
+   * Delete a document: close its clients with 4410, stop its room, and remove everything
+   * stored for it (versions included) in one atomic write, leaving a tombstone dated
+   * `tombstoneAt` if given. Joins meanwhile wait, then find the document gone. Resolves once
+   * the deletion is stored.
+   */
+  deleteDocument(name: string, tombstoneAt?: number): Promise<void> {
+    const running = this.#deleting.get(name)
+    if (running !== undefined) return running
+    const entry = this.#entries.get(name)
+    const deletion = (async () => {
+      if (entry !== undefined) await this.#stopForDeletion(name, entry)
+      await this.#deps.store.delete(name, tombstoneAt === undefined ? undefined : { tombstoneAt })
+      this.#logger.info({ room: name, tombstone: tombstoneAt !== undefined }, 'document deleted')
+    })().finally(() => this.#deleting.delete(name))
+    this.#deleting.set(name, deletion)
+    return deletion
+  }
+
+  /** Stop the room of a document being deleted; writes in flight finish before the deletion. */
+  async #stopForDeletion(name: string, entry: Entry): Promise<void> {
+    if (entry.unloading !== null) {
+      await entry.unloading
+      return
+    }
+    this.#cancelIdle(entry)
+    // Marked as unloading from now on, so no idle timer starts once it has loaded.
+    entry.unloading = (async () => {
+      let room: Room | null = null
+      try {
+        room = await entry.loading
+      } catch {
+        // It failed to load (logged by #load): there is no room to stop.
+      }
+      if (room === null) return
+      room.shut(CloseCode.documentDeleted, 'document deleted')
+      this.#metrics.roomUnloads.inc()
+    })().finally(() => {
+      this.#remove(name, entry)
+      this.#deps.onRoomUnloaded(name)
+    })
+    await entry.unloading
+  }
+
   /** Flush and unload every room (for shutdown). Resolves when all are stored. */
   async closeAll(): Promise<void> {
     const unloads: Promise<void>[] = []
@@ -168,7 +227,7 @@ export class RoomRegistry {
           ),
       )
     }
-    await Promise.all(unloads)
+    await Promise.all([...unloads, ...this.#deleting.values()])
   }
 
   #unload(name: string, entry: Entry, why: 'idle' | 'failed' | 'shutdown'): Promise<void> {
@@ -178,8 +237,12 @@ export class RoomRegistry {
     entry.unloading = (async () => {
       if (room === null) return
       try {
-        if (why === 'failed') await room.flush()
-        else await room.flushAndCompact()
+        if (why === 'failed') {
+          await room.flush()
+        } else {
+          await room.beforeUnload()
+          await room.flushAndCompact()
+        }
       } catch (error) {
         this.#logger.error(
           { err: error, room: name, why },

@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import type { Grant } from '../auth/grant.js'
 import type { SentFrameKind, ServerMetrics } from '../metrics.js'
 import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../protocol/awareness-codec.js'
+import { CloseCode } from '../protocol/close-codes.js'
 import {
   type ClientMessage,
   encodeAwarenessMessage,
@@ -16,10 +17,16 @@ import {
   encodeSyncUpdate,
 } from '../protocol/codec.js'
 import { ProtocolError } from '../protocol/protocol-error.js'
-import type { DocStore } from '../storage/doc-store.js'
+import type { DocStore, StoredDoc, VersionInfo } from '../storage/doc-store.js'
 import { ApplyFailedError, DocGuard, type DocGuardOptions } from './doc-guard.js'
 import { type PresenceRewrite, PresenceTable, type PresenceValidator } from './presence-table.js'
-import { type DurableBatch, type PersistenceOptions, RoomPersistence } from './room-persistence.js'
+import {
+  type DurableBatch,
+  type PersistenceOptions,
+  RoomClosedError,
+  RoomPersistence,
+} from './room-persistence.js'
+import { type RoomClock, RoomVersions, type VersionOptions } from './room-versions.js'
 
 /** What a room needs from a connected client. */
 export interface Peer {
@@ -34,7 +41,12 @@ export interface Peer {
 }
 
 /** Room settings, from the server config. */
-export interface RoomOptions extends PersistenceOptions, DocGuardOptions {
+export interface RoomOptions extends PersistenceOptions, DocGuardOptions, VersionOptions {
+  /**
+   * How long after a document's deletion its clients are refused with 4410 (so a stale copy
+   * is not silently re-sent); 0: not at all. A change through the REST API lifts it.
+   */
+  readonly tombstoneMs: number
   /** Largest presence state relayed, in bytes of JSON. */
   readonly maxAwarenessStateBytes: number
   /** Updates applied but not yet durable, in bytes, beyond which updates are refused. */
@@ -48,12 +60,31 @@ export interface RoomDeps {
   readonly store: DocStore
   readonly logger: Logger
   readonly metrics: ServerMetrics
+  readonly clock: RoomClock
   /**
    * Called each time a batch of the document's updates became durable, with the users (token
    * subjects) who wrote them; empty when authentication is off.
    */
   readonly onDocumentChanged?: (name: string, userIds: readonly string[]) => void
 }
+
+/** Who makes a change that does not come from a peer (a REST request). */
+export interface ChangeSource {
+  /** Short id for logs, e.g. `api`. */
+  readonly id: string
+  /** The authenticated user: client ids the change writes with are bound to it. */
+  readonly user: string | null
+}
+
+/** The transaction origin of a change from a `ChangeSource`: never a peer, so every peer gets it. */
+class ServerChange {
+  constructor(
+    readonly id: string,
+    readonly user: string | null,
+  ) {}
+}
+
+type Origin = Peer | ServerChange
 
 /** A room the server cannot keep using; its peers should reconnect. */
 export class RoomFailedError extends Error {
@@ -93,21 +124,22 @@ export class Room {
   readonly #deps: RoomDeps
   readonly #peers = new Set<Peer>()
   readonly #presence: PresenceTable<Peer>
-  readonly #persistence: RoomPersistence<Peer>
-  readonly #guard: DocGuard<Peer>
+  readonly #persistence: RoomPersistence<Origin>
+  readonly #guard: DocGuard<Origin>
+  readonly #versions: RoomVersions
   #failed: RoomFailedError | null = null
+  /** Set by `shut`: peers joining later are closed with this. */
+  #shut: { code: number; reason: string } | null = null
+  /** The tombstone's time, while the document counts as deleted. */
+  #deletedAt: number | null
+  #reviving: Promise<void> | null = null
 
   constructor(
     name: string,
     doc: Y.Doc,
     options: RoomOptions,
     deps: RoomDeps,
-    stored: {
-      snapshotBytes: number
-      appendedCount: number
-      appendedBytes: number
-      clientOwners: ReadonlyMap<number, string>
-    },
+    stored: Omit<StoredDoc, 'updates'>,
   ) {
     this.name = name
     this.#doc = doc
@@ -117,7 +149,8 @@ export class Room {
       maxStateBytes: options.maxAwarenessStateBytes,
       validate: options.validatePresence,
     })
-    this.#persistence = new RoomPersistence<Peer>(
+    this.#deletedAt = stored.deletedAt
+    this.#persistence = new RoomPersistence<Origin>(
       {
         name,
         store: deps.store,
@@ -125,6 +158,7 @@ export class Room {
         metrics: deps.metrics,
         onDurable: (batch) => {
           this.#relay(batch)
+          this.#versions.noteChange()
           this.#deps.onDocumentChanged?.(name, usersOf(batch.origins))
         },
         snapshot: () => this.#guard.snapshot(),
@@ -132,12 +166,36 @@ export class Room {
       options,
       stored,
     )
-    this.#guard = new DocGuard<Peer>(doc, options, stored.clientOwners)
+    this.#guard = new DocGuard<Origin>(doc, options, stored.clientOwners)
+    this.#versions = new RoomVersions(
+      {
+        name,
+        store: deps.store,
+        logger: deps.logger,
+        metrics: deps.metrics,
+        clock: deps.clock,
+        durable: () => this.#persistence.durable(),
+        state: () => this.#guard.snapshot(),
+        snapshot: () => Y.snapshot(doc),
+      },
+      options,
+    )
     // What a transaction actually integrated — never duplicates, never structs still waiting
     // for their dependencies — is what gets stored and relayed.
     doc.on('update', (update: Uint8Array, origin: unknown) => {
-      this.#persistence.add(update, origin as Peer)
+      this.#persistence.add(update, origin as Origin)
     })
+  }
+
+  /** Whether nothing was ever stored or applied for this document. */
+  get isEmpty(): boolean {
+    return this.#doc.store.clients.size === 0
+  }
+
+  /** Whether the document was deleted less than `tombstoneMs` ago (and not re-created since). */
+  get isDeleted(): boolean {
+    const deletedAt = this.#deletedAt
+    return deletedAt !== null && this.#deps.clock.now() < deletedAt + this.#options.tombstoneMs
   }
 
   /** Number of connected peers. */
@@ -155,6 +213,15 @@ export class Room {
    * every durable update of the room.
    */
   join(peer: Peer): void {
+    if (this.#shut !== null) {
+      peer.close(this.#shut.code, this.#shut.reason)
+      return
+    }
+    if (this.isDeleted) {
+      // A client still holding the content would otherwise re-create it without anyone noticing.
+      peer.close(CloseCode.documentDeleted, 'document deleted')
+      return
+    }
     this.#peers.add(peer)
     peer.send(encodeSyncStep1(Y.encodeStateVector(this.#doc)), 'sync-step1')
     const states = this.#presence.entries()
@@ -205,6 +272,86 @@ export class Room {
     }
   }
 
+  /**
+   * Compute something from the document now, and resolve with it once everything it may
+   * contain is durable. `view` gets the document (it must not change it) and a function
+   * returning its full state (`Y.encodeStateAsUpdate` without held-back structs).
+   *
+   * @throws {RoomClosedError} when the room closes first.
+   */
+  async read<T>(view: (doc: Y.Doc, state: () => Uint8Array) => T): Promise<T> {
+    this.#assertUsable()
+    const result = view(this.#doc, () => this.#guard.snapshot())
+    await this.#persistence.durable()
+    return result
+  }
+
+  /**
+   * Apply a change that does not come from a peer, through the same checks as a peer's
+   * update (`DocGuard`), stored and relayed to every peer like one. `build` gets the current
+   * state and returns the update to apply (null: nothing to change). A change to a deleted
+   * document lifts its tombstone first (the change re-creates it).
+   * Resolves with whether something changed, once it is durable.
+   *
+   * @throws {ProtocolError} when the update is refused (the document is unchanged).
+   * @throws {RoomFailedError} when the update decoded but failed to apply: discard the room.
+   * @throws {RoomClosedError} when the room closes before the change is durable.
+   */
+  async change(
+    build: (state: Uint8Array) => Uint8Array | null,
+    source: ChangeSource,
+  ): Promise<boolean> {
+    this.#assertUsable()
+    const update = build(this.#guard.snapshot())
+    if (update === null || isEmptyUpdate(update)) return false
+    if (this.isDeleted) {
+      // Computed against the state before: still valid after, as Yjs updates commute.
+      this.#reviving ??= this.#revive()
+      await this.#reviving
+      this.#assertUsable()
+    }
+    this.#admit(new ServerChange(source.id, source.user), source.user, update)
+    await this.#persistence.durable()
+    return true
+  }
+
+  /**
+   * Save a labelled version of the current content.
+   *
+   * @throws {VersionLimitError} when the document has as many labelled versions as allowed.
+   */
+  saveVersion(label: string | null): Promise<VersionInfo> {
+    this.#assertUsable()
+    return this.#versions.save(label, 'manual')
+  }
+
+  /** Save an automatic version (with `label`) unless nothing changed since the newest version. */
+  saveVersionIfChanged(label: string | null): Promise<VersionInfo | null> {
+    this.#assertUsable()
+    return this.#versions.saveIfChanged(label)
+  }
+
+  /** Delete one saved version; resolves with whether it existed. */
+  deleteVersion(id: number): Promise<boolean> {
+    this.#assertUsable()
+    return this.#versions.remove(id)
+  }
+
+  /** Before unloading: take the automatic version that is due, if the document changed. */
+  beforeUnload(): Promise<void> {
+    return this.#versions.flushPending()
+  }
+
+  /**
+   * Close every peer with `code`, stop writing and release the document; peers joining
+   * later are closed the same way. For a document being deleted.
+   */
+  shut(code: number, reason: string): void {
+    this.#shut = { code, reason }
+    this.closePeers(code, reason)
+    this.destroy()
+  }
+
   /** Close every peer, for example with 1013 after the room failed. */
   closePeers(code: number, reason: string): void {
     for (const peer of [...this.#peers]) peer.close(code, reason)
@@ -222,9 +369,23 @@ export class Room {
 
   /** Release the document. Call after `flush()`; anything not yet durable is dropped. */
   destroy(): void {
+    this.#shut ??= { code: CloseCode.tryAgainLater, reason: 'document is reloading; reconnect' }
+    this.#versions.dispose()
     this.#persistence.stop()
     this.#peers.clear()
     this.#doc.destroy()
+  }
+
+  #assertUsable(): void {
+    if (this.#failed !== null) throw this.#failed
+    if (this.#shut !== null) throw new RoomClosedError('the room was closed')
+  }
+
+  /** Remove the tombstone (stored), so the document exists again. */
+  async #revive(): Promise<void> {
+    await this.#deps.store.delete(this.name)
+    this.#deletedAt = null
+    this.#reviving = null
   }
 
   #answerStep1(peer: Peer, stateVector: Uint8Array): void {
@@ -248,26 +409,26 @@ export class Room {
 
   #applyUpdate(peer: Peer, update: Uint8Array): void {
     if (isEmptyUpdate(update)) return
+    this.#admit(peer, peer.grant.user, update)
+  }
+
+  /** Check and apply an update from `origin` (a peer or a server change); see `DocGuard`. */
+  #admit(origin: Origin, user: string | null, update: Uint8Array): void {
     if (this.#persistence.pendingBytes + update.byteLength > this.#options.maxPendingBytes) {
       throw new ProtocolError('STORAGE_BACKLOG', 'too many updates waiting to be stored')
     }
     const newOwners = new Map<number, string>()
     try {
-      this.#guard.apply(
-        update,
-        { origin: peer, user: peer.grant.user },
-        this.#persistence.storedBytes,
-        newOwners,
-      )
+      this.#guard.apply(update, { origin, user }, this.#persistence.storedBytes, newOwners)
     } catch (error) {
       if (!(error instanceof ApplyFailedError)) throw error
       // It decoded but Yjs failed while integrating it: the document may be half-changed.
       // Its durable state is intact, so fail the room: its peers reconnect and it reloads.
-      this.#failed = new RoomFailedError(`update from ${peer.id} failed to apply`, {
+      this.#failed = new RoomFailedError(`update from ${origin.id} failed to apply`, {
         cause: error.cause,
       })
       this.#deps.logger.error(
-        { err: error.cause, room: this.name, peer: peer.id },
+        { err: error.cause, room: this.name, peer: origin.id },
         'an update that decoded failed to apply; reloading the room from storage',
       )
       throw this.#failed
@@ -306,24 +467,27 @@ export class Room {
     this.#broadcast(encodeAwarenessMessage(payload), 'awareness', null)
   }
 
-  #relay(batch: DurableBatch<Peer>): void {
+  #relay(batch: DurableBatch<Origin>): void {
     const { updates } = batch
     const update = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates([...updates])
     this.#broadcast(encodeSyncUpdate(update), 'sync-update', batch.soleOrigin)
   }
 
   /** Send the same bytes to every peer but `skip`. */
-  #broadcast(frame: Uint8Array, type: SentFrameKind, skip: Peer | null): void {
+  #broadcast(frame: Uint8Array, type: SentFrameKind, skip: Origin | null): void {
     for (const peer of this.#peers) {
       if (peer !== skip) peer.send(frame, type)
     }
   }
 }
 
-/** The distinct users of `peers` (none when authentication is off). */
-function usersOf(peers: readonly Peer[]): string[] {
+/** The distinct users behind `origins` (none when authentication is off). */
+function usersOf(origins: readonly Origin[]): string[] {
   const users = new Set<string>()
-  for (const peer of peers) if (peer.grant.user !== null) users.add(peer.grant.user)
+  for (const origin of origins) {
+    const user = origin instanceof ServerChange ? origin.user : origin.grant.user
+    if (user !== null) users.add(user)
+  }
   return [...users]
 }
 

@@ -33,6 +33,7 @@ export function describeDocStoreContract(label: string, harness: StoreHarness): 
         appendedCount: 0,
         appendedBytes: 0,
         clientOwners: new Map(),
+        deletedAt: null,
       })
     })
 
@@ -121,6 +122,7 @@ export function describeDocStoreContract(label: string, harness: StoreHarness): 
       await store.delete('a')
       await store.delete('never-existed')
       expect((await store.load('a')).updates).toEqual([])
+      expect((await store.load('a')).deletedAt).toBeNull()
       expect((await store.list()).docs.map((d) => d.name)).toEqual(['b'])
     })
 
@@ -131,7 +133,7 @@ export function describeDocStoreContract(label: string, harness: StoreHarness): 
       }
       await store.replace('b', bytes(1, 2, 3, 4, 5))
       const first = await store.list({ limit: 2 })
-      expect(first.docs).toEqual([
+      expect(first.docs.map(({ name, bytes }) => ({ name, bytes }))).toEqual([
         { name: 'a', bytes: 3 },
         { name: 'b', bytes: 5 },
       ])
@@ -139,7 +141,178 @@ export function describeDocStoreContract(label: string, harness: StoreHarness): 
       const second = await store.list({ limit: 2, after: first.next as string })
       expect(second.docs.map((d) => d.name)).toEqual(['b/x', 'c'])
       const third = await store.list({ limit: 2, after: second.next as string })
-      expect(third).toEqual({ docs: [{ name: 'é', bytes: 3 }] })
+      expect(third.next).toBeUndefined()
+      expect(third.docs.map(({ name, bytes }) => ({ name, bytes }))).toEqual([
+        { name: 'é', bytes: 3 },
+      ])
+    })
+
+    it('records when updates were last appended, and not for compaction or owners', async () => {
+      const { store, reopen } = await create()
+      const before = Date.now()
+      await store.append('a', [bytes(1)])
+      const after = Date.now()
+      const [listed] = (await store.list()).docs
+      expect(listed?.lastModified).toBeGreaterThanOrEqual(before)
+      expect(listed?.lastModified).toBeLessThanOrEqual(after)
+      await store.replace('a', bytes(1))
+      await store.append('a', [], new Map([[1, 'ada']]))
+      expect((await store.list()).docs[0]?.lastModified).toBe(listed?.lastModified)
+      // A document with owners but no content is not a stored document.
+      await store.append('owners-only', [], new Map([[2, 'bob']]))
+      expect((await store.list()).docs.map((d) => d.name)).toEqual(['a'])
+      if (reopen === undefined) return
+      await store.close()
+      const again = await reopen()
+      open.push(again)
+      expect((await again.list()).docs[0]?.lastModified).toBe(listed?.lastModified)
+    })
+
+    it('leaves a tombstone when asked, keeps it through appends, removes it with a plain delete', async () => {
+      const { store, reopen } = await create()
+      await store.append('gone', [bytes(1)], new Map([[1, 'ada']]))
+      await store.saveVersion('gone', {
+        createdAt: 1,
+        label: null,
+        kind: 'auto',
+        content: bytes(1),
+      })
+      await store.delete('gone', { tombstoneAt: 1234 })
+      expect(await store.load('gone')).toEqual({
+        updates: [],
+        snapshotBytes: 0,
+        appendedCount: 0,
+        appendedBytes: 0,
+        clientOwners: new Map(),
+        deletedAt: 1234,
+      })
+      expect(await store.listVersions('gone')).toEqual([])
+      expect((await store.list()).docs).toEqual([])
+      let current = store
+      if (reopen !== undefined) {
+        await store.close()
+        current = await reopen()
+        open.push(current)
+        expect((await current.load('gone')).deletedAt).toBe(1234)
+      }
+      await current.append('gone', [bytes(2)])
+      expect((await current.load('gone')).deletedAt).toBe(1234)
+      await current.delete('gone')
+      expect((await current.load('gone')).deletedAt).toBeNull()
+      expect((await current.load('other')).deletedAt).toBeNull()
+    })
+
+    it('saves versions with increasing ids, lists them oldest first, loads and deletes them', async () => {
+      const { store } = await create()
+      await store.append('doc', [bytes(1)])
+      const one = await store.saveVersion('doc', {
+        createdAt: 1000,
+        label: null,
+        kind: 'auto',
+        content: bytes(1, 1),
+      })
+      const content = bytes(2, 2, 2)
+      const two = await store.saveVersion('doc', {
+        createdAt: 2000,
+        label: 'Before the rewrite ✓',
+        kind: 'manual',
+        content,
+      })
+      content.fill(0)
+      expect([one, two]).toEqual([
+        { id: 1, createdAt: 1000, label: null, kind: 'auto', bytes: 2 },
+        { id: 2, createdAt: 2000, label: 'Before the rewrite ✓', kind: 'manual', bytes: 3 },
+      ])
+      expect(await store.listVersions('doc')).toEqual([one, two])
+      expect([...((await store.loadVersion('doc', 2)) ?? [])]).toEqual([2, 2, 2])
+      expect(await store.loadVersion('doc', 3)).toBeNull()
+      expect(await store.loadVersion('other', 1)).toBeNull()
+      expect(await store.listVersions('other')).toEqual([])
+      await store.deleteVersions('doc', [1, 99])
+      expect((await store.listVersions('doc')).map((v) => v.id)).toEqual([2])
+      expect(await store.loadVersion('doc', 1)).toBeNull()
+      // Ids are never reused while the document exists.
+      const three = await store.saveVersion('doc', {
+        createdAt: 3000,
+        label: null,
+        kind: 'auto',
+        content: bytes(3),
+      })
+      expect(three.id).toBe(3)
+      // The document's content is unaffected, and versions do not count in its size.
+      expect((await store.load('doc')).updates.map((u) => [...u])).toEqual([[1]])
+      expect((await store.list()).docs.map(({ name, bytes }) => ({ name, bytes }))).toEqual([
+        { name: 'doc', bytes: 1 },
+      ])
+    })
+
+    it('deletes a document’s versions with it; ids start again', async () => {
+      const { store } = await create()
+      await store.append('doc', [bytes(1)])
+      const version = { createdAt: 1, label: null, kind: 'auto' as const, content: bytes(9) }
+      await store.saveVersion('doc', version)
+      await store.saveVersion('doc', version)
+      await store.append('docs', [bytes(1)])
+      await store.saveVersion('docs', version)
+      await store.delete('doc')
+      expect(await store.listVersions('doc')).toEqual([])
+      expect(await store.loadVersion('doc', 1)).toBeNull()
+      expect((await store.listVersions('docs')).map((v) => v.id)).toEqual([1])
+      await store.append('doc', [bytes(2)])
+      expect((await store.saveVersion('doc', version)).id).toBe(1)
+    })
+
+    it('pages through documents that have versions', async () => {
+      const { store } = await create()
+      for (const name of ['a', 'b', 'c', 'd']) {
+        await store.append(name, [bytes(1, 2)])
+        for (let i = 0; i < 3; i++) {
+          await store.saveVersion(name, {
+            createdAt: i,
+            label: null,
+            kind: 'auto',
+            content: new Uint8Array(100),
+          })
+        }
+      }
+      const first = await store.list({ limit: 3 })
+      expect(first.docs.map(({ name, bytes }) => ({ name, bytes }))).toEqual([
+        { name: 'a', bytes: 2 },
+        { name: 'b', bytes: 2 },
+        { name: 'c', bytes: 2 },
+      ])
+      const second = await store.list({ limit: 3, after: first.next as string })
+      expect(second.docs.map((d) => d.name)).toEqual(['d'])
+      expect(second.next).toBeUndefined()
+    })
+
+    it('keeps versions across reopen', async () => {
+      const { store, reopen } = await create()
+      if (reopen === undefined) return
+      await store.append('doc', [bytes(1)])
+      await store.saveVersion('doc', {
+        createdAt: 5,
+        label: 'x',
+        kind: 'manual',
+        content: bytes(7),
+      })
+      await store.close()
+      const again = await reopen()
+      open.push(again)
+      expect(await again.listVersions('doc')).toEqual([
+        { id: 1, createdAt: 5, label: 'x', kind: 'manual', bytes: 1 },
+      ])
+      expect([...((await again.loadVersion('doc', 1)) ?? [])]).toEqual([7])
+      expect(
+        (
+          await again.saveVersion('doc', {
+            createdAt: 6,
+            label: null,
+            kind: 'auto',
+            content: bytes(8),
+          })
+        ).id,
+      ).toBe(2)
     })
 
     it('treats hostile names as opaque keys', async () => {

@@ -1,6 +1,40 @@
 import { ClassicLevel } from 'classic-level'
-import { type DocStore, StoreClosedError, type StoredDoc, type StoredDocPage } from './doc-store.js'
+import {
+  type DocStore,
+  type NewVersion,
+  StoreClosedError,
+  type StoredDoc,
+  type StoredDocInfo,
+  type StoredDocPage,
+  type VersionInfo,
+  type VersionKind,
+} from './doc-store.js'
 import { KeyedSerializer } from './keyed-serializer.js'
+import {
+  contentEnd,
+  contentStart,
+  DOC_PREFIX,
+  DOCS_END,
+  docEnd,
+  docStart,
+  modifiedKey,
+  nextVersionKey,
+  ownerKey,
+  ownerPrefix,
+  parseDocKey,
+  SEP,
+  SEQ_KEY,
+  snapshotKey,
+  tombstoneKey,
+  updateKey,
+  updatesEnd,
+  updatesStart,
+  versionContentKey,
+  versionIdOf,
+  versionInfoEnd,
+  versionInfoKey,
+  versionInfoStart,
+} from './leveldb-keys.js'
 
 /** Options of the LevelDB store. */
 export interface LevelDbStoreOptions {
@@ -14,28 +48,10 @@ export interface LevelDbStoreOptions {
 }
 
 /*
- * Key layout (UTF-8 strings; document names never contain U+0000):
- *   "d\0<name>\0s"          snapshot of <name>
- *   "d\0<name>\0u\0<seq>"   an update appended after the snapshot; <seq> is 14 hex digits,
- *                           so keys sort in append order
- *   "d\0<name>\0o\0<id>"    the user owning Yjs client id <id> (decimal), UTF-8
- *   "m\0seq"                the next unused sequence number (hex)
- * Every batch of appends also writes "m\0seq", so after a crash numbering resumes past
- * every update that was written; numbers of a failed batch are simply never used.
+ * The key layout is described in `leveldb-keys.ts` (and `docs/ARCHITECTURE.md`). Every batch
+ * of appends also writes "m\0seq", so after a crash numbering resumes past every update that
+ * was written; numbers of a failed batch are simply never used.
  */
-const SEP = '\u0000'
-const DOC_PREFIX = `d${SEP}`
-const SEQ_KEY = `m${SEP}seq`
-
-const docStart = (name: string): string => `${DOC_PREFIX}${name}${SEP}`
-const docEnd = (name: string): string => `${DOC_PREFIX}${name}\u0001`
-const snapshotKey = (name: string): string => `${docStart(name)}s`
-const updateKey = (name: string, seq: number): string =>
-  `${docStart(name)}u${SEP}${seq.toString(16).padStart(14, '0')}`
-const ownerPrefix = (name: string): string => `${docStart(name)}o${SEP}`
-const ownerKey = (name: string, clientId: number): string => `${ownerPrefix(name)}${clientId}`
-const updatesStart = (name: string): string => `${docStart(name)}u${SEP}`
-const updatesEnd = (name: string): string => `${docStart(name)}u\u0001`
 
 /**
  * A section of the store's database under a key prefix of its own (a classic-level sublevel,
@@ -59,6 +75,9 @@ interface Group {
   ops: BatchOp[]
   waiters: { resolve: () => void; reject: (error: unknown) => void }[]
 }
+
+const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8')
+const text = (value: Uint8Array): string => Buffer.from(value).toString('utf8')
 
 /**
  * A `DocStore` on an embedded LevelDB (`classic-level`). Appends from one event-loop turn,
@@ -116,11 +135,11 @@ class LevelDbStore implements LevelDbDocStore {
       const owners = ownerPrefix(name)
       // Keys sort as owners ("o"), snapshot ("s"), updates ("u"): the snapshot comes first.
       for await (const [key, value] of this.#db.iterator({
-        gte: docStart(name),
-        lt: docEnd(name),
+        gte: contentStart(name),
+        lt: contentEnd(name),
       })) {
         if (key.startsWith(owners)) {
-          clientOwners.set(Number(key.slice(owners.length)), Buffer.from(value).toString('utf8'))
+          clientOwners.set(Number(key.slice(owners.length)), text(value))
         } else if (key === snapshot) {
           updates.push(value)
           snapshotBytes = value.byteLength
@@ -130,7 +149,9 @@ class LevelDbStore implements LevelDbDocStore {
           appendedBytes += value.byteLength
         }
       }
-      return { updates, snapshotBytes, appendedCount, appendedBytes, clientOwners }
+      const tombstone = await this.#db.get(tombstoneKey(name))
+      const deletedAt = tombstone === undefined ? null : Number(text(tombstone))
+      return { updates, snapshotBytes, appendedCount, appendedBytes, clientOwners, deletedAt }
     })
   }
 
@@ -149,12 +170,11 @@ class LevelDbStore implements LevelDbDocStore {
           for (const value of updates) {
             group.ops.push({ type: 'put', key: updateKey(name, this.#nextSeq++), value })
           }
+          if (updates.length > 0) {
+            group.ops.push({ type: 'put', key: modifiedKey(name), value: utf8(String(Date.now())) })
+          }
           for (const [clientId, user] of newOwners ?? []) {
-            group.ops.push({
-              type: 'put',
-              key: ownerKey(name, clientId),
-              value: Buffer.from(user, 'utf8'),
-            })
+            group.ops.push({ type: 'put', key: ownerKey(name, clientId), value: utf8(user) })
           }
           group.waiters.push({ resolve, reject })
         }),
@@ -170,42 +190,139 @@ class LevelDbStore implements LevelDbDocStore {
     })
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, options: { tombstoneAt?: number } = {}): Promise<void> {
     this.#check(name)
     return this.#serial.run(name, async () => {
       const ops = await this.#deleteOps(docStart(name), docEnd(name))
-      if (ops.length > 0) await this.#db.batch(ops, { sync: this.#sync })
+      const { tombstoneAt } = options
+      ops.push(
+        tombstoneAt === undefined
+          ? { type: 'del', key: tombstoneKey(name) }
+          : { type: 'put', key: tombstoneKey(name), value: utf8(String(tombstoneAt)) },
+      )
+      await this.#db.batch(ops, { sync: this.#sync })
     })
   }
 
   async list(options: { after?: string; limit?: number } = {}): Promise<StoredDocPage> {
     this.#assertOpen()
     const limit = options.limit ?? 100
-    const docs: { name: string; bytes: number }[] = []
+    const docs: StoredDocInfo[] = []
     let more = false
     const iterator = this.#db.iterator({
       gte: options.after === undefined ? DOC_PREFIX : docEnd(options.after),
-      lt: `d${'\u0001'}`,
+      lt: DOCS_END,
     })
+    let current: {
+      name: string
+      bytes: number
+      lastModified: number | null
+      stored: boolean
+    } | null = null
+    /** Add the document just read to the page, if it has content (not only versions or owners). */
+    const finish = (): void => {
+      if (current === null || !current.stored) return
+      const { name, bytes, lastModified } = current
+      docs.push({ name, bytes, lastModified })
+    }
     try {
-      let current: { name: string; bytes: number } | null = null
-      for await (const [key, value] of iterator) {
-        const name = key.slice(DOC_PREFIX.length, key.indexOf(SEP, DOC_PREFIX.length))
-        if (current === null || current.name !== name) {
+      for (let entry = await iterator.next(); entry !== undefined; entry = await iterator.next()) {
+        const [key, value] = entry
+        const { name, kind } = parseDocKey(key)
+        if (current === null || name !== current.name) {
+          finish()
           if (docs.length === limit) {
             more = true
             break
           }
-          current = { name, bytes: 0 }
-          docs.push(current)
+          current = { name, bytes: 0, lastModified: null, stored: false }
         }
-        current.bytes += value.byteLength
+        if (kind === 'm') {
+          current.lastModified = Number(text(value))
+        } else if (kind === 's' || kind === 'u') {
+          current.bytes += value.byteLength
+          current.stored = true
+        } else if (kind === 'v' || kind === 'w') {
+          // Versions sort last in a document's range: skip their content.
+          iterator.seek(docEnd(name))
+        }
       }
+      if (!more) finish()
     } finally {
       await iterator.close()
     }
     const last = docs.at(-1)
     return more && last !== undefined ? { docs, next: last.name } : { docs }
+  }
+
+  async saveVersion(name: string, version: NewVersion): Promise<VersionInfo> {
+    this.#check(name)
+    return this.#serial.run(name, async () => {
+      const stored = await this.#db.get(nextVersionKey(name))
+      const id = stored === undefined ? 1 : Number(text(stored))
+      const info: VersionInfo = {
+        id,
+        createdAt: version.createdAt,
+        label: version.label,
+        kind: version.kind,
+        bytes: version.content.byteLength,
+      }
+      const meta = {
+        createdAt: info.createdAt,
+        label: info.label,
+        kind: info.kind,
+        bytes: info.bytes,
+      }
+      await this.#db.batch(
+        [
+          { type: 'put', key: nextVersionKey(name), value: utf8(String(id + 1)) },
+          { type: 'put', key: versionInfoKey(name, id), value: utf8(JSON.stringify(meta)) },
+          { type: 'put', key: versionContentKey(name, id), value: version.content },
+        ],
+        { sync: this.#sync },
+      )
+      return info
+    })
+  }
+
+  async listVersions(name: string): Promise<VersionInfo[]> {
+    this.#check(name)
+    return this.#serial.run(name, async () => {
+      const versions: VersionInfo[] = []
+      for await (const [key, value] of this.#db.iterator({
+        gte: versionInfoStart(name),
+        lt: versionInfoEnd(name),
+      })) {
+        const meta = JSON.parse(text(value)) as {
+          createdAt: number
+          label: string | null
+          kind: VersionKind
+          bytes: number
+        }
+        versions.push({ id: versionIdOf(key), ...meta })
+      }
+      return versions
+    })
+  }
+
+  async loadVersion(name: string, id: number): Promise<Uint8Array | null> {
+    this.#check(name)
+    return this.#serial.run(name, async () => {
+      if (!Number.isSafeInteger(id) || id < 1) return null
+      return (await this.#db.get(versionContentKey(name, id))) ?? null
+    })
+  }
+
+  async deleteVersions(name: string, ids: readonly number[]): Promise<void> {
+    this.#check(name)
+    if (ids.length === 0) return
+    return this.#serial.run(name, async () => {
+      const ops: BatchOp[] = ids.flatMap((id) => [
+        { type: 'del' as const, key: versionInfoKey(name, id) },
+        { type: 'del' as const, key: versionContentKey(name, id) },
+      ])
+      await this.#db.batch(ops, { sync: this.#sync })
+    })
   }
 
   async close(): Promise<void> {
@@ -259,7 +376,7 @@ class LevelDbStore implements LevelDbDocStore {
   }
 
   async #writeGroup(group: Group): Promise<void> {
-    const seqMark = Buffer.from(this.#nextSeq.toString(16), 'utf8')
+    const seqMark = utf8(this.#nextSeq.toString(16))
     group.ops.push({ type: 'put', key: SEQ_KEY, value: seqMark })
     try {
       await this.#db.batch(group.ops, { sync: this.#sync })

@@ -13,6 +13,7 @@ import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { defaultConfig, type ServerConfig } from '../config/options.js'
+import type { RoomClock } from '../room/room-versions.js'
 import { createSyncServer, type SyncServer, type SyncServerDeps } from '../server.js'
 
 /** Things to clean up after a test, newest first. */
@@ -319,4 +320,45 @@ export function upgradeStatus(
     req.on('error', reject)
     req.end()
   })
+}
+
+/** A `RoomClock` whose time only moves when a test says so. */
+export interface ManualClock extends RoomClock {
+  /** Move time forward, run the timers that came due, and wait for the work they started. */
+  advance(ms: number): Promise<void>
+  /** Timers waiting. */
+  readonly pending: number
+}
+
+/** Create a `ManualClock` starting at `startMs`. */
+export function createManualClock(startMs = Date.UTC(2025, 0, 1)): ManualClock {
+  let now = startMs
+  let nextId = 1
+  const timers = new Map<number, { at: number; callback: () => unknown }>()
+  return {
+    now: () => now,
+    setTimeout(callback, ms) {
+      const id = nextId++
+      timers.set(id, { at: now + ms, callback })
+      return id
+    },
+    clearTimeout(handle) {
+      timers.delete(handle as number)
+    },
+    get pending() {
+      return timers.size
+    },
+    async advance(ms) {
+      now += ms
+      const due = [...timers.entries()]
+        .filter(([, t]) => t.at <= now)
+        .sort((a, b) => a[1].at - b[1].at)
+      const work: unknown[] = []
+      for (const [id, timer] of due) {
+        timers.delete(id)
+        work.push(timer.callback())
+      }
+      await Promise.all(work)
+    },
+  }
 }

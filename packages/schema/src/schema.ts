@@ -84,6 +84,8 @@ const nodes: Record<string, NodeSpec> = {
     inline: true,
     group: 'inline',
     selectable: false,
+    // A line break in plain text (`Node.textContent`, `textBetween`).
+    leafText: () => '\n',
     parseDOM: [{ tag: 'br' }],
     toDOM: (): DOMOutputSpec => ['br'],
   },
