@@ -113,6 +113,7 @@ describe('the image, built from deploy/Dockerfile in a clean copy', () => {
     }
     expect((await stat(join(modules, '@weft/sync-server/dist/index.js'))).isFile()).toBe(true)
     expect((await stat(join(modules, '@weft/awareness/dist/index.js'))).isFile()).toBe(true)
+    expect((await stat(join(modules, '@weft/schema/dist/index.js'))).isFile()).toBe(true)
     // No dev tools, test tools, editor or other workspaces' dependencies.
     for (const name of [
       'typescript',
@@ -121,7 +122,8 @@ describe('the image, built from deploy/Dockerfile in a clean copy', () => {
       'vite',
       '@biomejs/biome',
       'y-websocket',
-      'prosemirror-model',
+      'prosemirror-commands',
+      'y-indexeddb',
       '@playwright/test',
       'kubernetes-models',
       '@weft/editor',
