@@ -84,6 +84,8 @@ describe('deploy/Dockerfile', () => {
         'build:/src/apps/sync-server/package.json',
         'build:/src/packages/awareness/dist',
         'build:/src/packages/awareness/package.json',
+        'build:/src/packages/schema/dist',
+        'build:/src/packages/schema/package.json',
         'context:deploy/healthcheck.mjs',
         'deps:/app/data',
         'deps:/app/node_modules',
