@@ -35,21 +35,16 @@ export function murmur3(bytes: Uint8Array, seed: number): number {
     h = (h << 13) | (h >>> 19)
     h = (Math.imul(h, 5) + 0xe6546b64) | 0
   }
-  let k = 0
-  switch (bytes.length & 3) {
-    // Fall-through is the algorithm: the tail bytes are folded in from the last one down.
-    case 3:
-      k ^= (bytes[blocks + 2] as number) << 16
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: MurmurHash3 tail
-    case 2:
-      k ^= (bytes[blocks + 1] as number) << 8
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: MurmurHash3 tail
-    case 1:
-      k ^= bytes[blocks] as number
-      k = Math.imul(k, c1)
-      k = (k << 15) | (k >>> 17)
-      k = Math.imul(k, c2)
-      h ^= k
+  // The last 1–3 bytes, little-endian, mixed like a block.
+  const tail = bytes.length & 3
+  if (tail > 0) {
+    let k = bytes[blocks] as number
+    if (tail > 1) k |= (bytes[blocks + 1] as number) << 8
+    if (tail > 2) k |= (bytes[blocks + 2] as number) << 16
+    k = Math.imul(k, c1)
+    k = (k << 15) | (k >>> 17)
+    k = Math.imul(k, c2)
+    h ^= k
   }
   h ^= bytes.length
   h ^= h >>> 16
