@@ -41,6 +41,15 @@ export interface ServerMetrics {
   readonly roomLoadFailures: Counter
   readonly roomUnloads: Counter
   readonly closes: Counter<'code'>
+  readonly forwardedSockets: Gauge
+  readonly forwardsOpened: Counter
+  readonly forwardFailures: Counter<'reason'>
+  readonly forwardedRequests: Counter<'result'>
+  readonly clusterPeersReachable: Gauge
+  readonly clusterPeersUnreachable: Gauge
+  readonly handoffs: Counter<'direction'>
+  readonly handoffFailures: Counter<'reason'>
+  readonly foreignDocuments: Gauge
 }
 
 /** Create a server's metrics. `withProcessMetrics` adds prom-client's process/runtime set. */
@@ -178,6 +187,55 @@ export function createMetrics(options: { withProcessMetrics: boolean }): ServerM
       name: 'weft_closes_total',
       help: 'Connections closed, by WebSocket close code (1006: died without a close frame).',
       labelNames: ['code'],
+      registers,
+    }),
+    forwardedSockets: new Gauge({
+      name: 'weft_forwarded_sockets',
+      help: 'Client sockets this node is forwarding to the node that owns their document.',
+      registers,
+    }),
+    forwardsOpened: new Counter({
+      name: 'weft_forwarded_sockets_total',
+      help: 'Client sockets forwarded to the owner of their document since start.',
+      registers,
+    }),
+    forwardFailures: new Counter({
+      name: 'weft_forward_failures_total',
+      help: 'Client sockets that could not be forwarded to their owner (the client gets 1013), by reason (unreachable, refused, timeout, closed).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    forwardedRequests: new Counter({
+      name: 'weft_forwarded_requests_total',
+      help: 'HTTP requests about a document forwarded to its owner, by result (ok, unavailable).',
+      labelNames: ['result'],
+      registers,
+    }),
+    clusterPeersReachable: new Gauge({
+      name: 'weft_cluster_peers_reachable',
+      help: 'Other cluster nodes this node has a live node-to-node link with.',
+      registers,
+    }),
+    clusterPeersUnreachable: new Gauge({
+      name: 'weft_cluster_peers_unreachable',
+      help: 'Other cluster nodes this node cannot reach; their documents are unavailable here (1013).',
+      registers,
+    }),
+    handoffs: new Counter({
+      name: 'weft_handoffs_total',
+      help: 'Documents handed over between nodes, by direction (given: this node deleted its copy after the new owner stored it; taken: this node stored a copy it received).',
+      labelNames: ['direction'],
+      registers,
+    }),
+    handoffFailures: new Counter({
+      name: 'weft_handoff_failures_total',
+      help: 'Hand-off steps that failed and will be retried (the data stays where it was), by reason (refused, unreachable, error).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    foreignDocuments: new Gauge({
+      name: 'weft_cluster_foreign_documents',
+      help: 'Documents stored here that another node owns, still to be handed over (0 when settled).',
       registers,
     }),
   }
