@@ -88,7 +88,8 @@ export class Room {
   readonly #deps: RoomDeps
   readonly #peers = new Set<Peer>()
   readonly #presence: PresenceTable<Peer>
-  readonly #persistence: RoomPersistence<Peer>
+  /** Origin null: updates that came from no peer (merged from another node). */
+  readonly #persistence: RoomPersistence<Peer | null>
   readonly #guard: DocGuard<Peer>
   #failed: RoomFailedError | null = null
 
@@ -112,7 +113,7 @@ export class Room {
       maxStateBytes: options.maxAwarenessStateBytes,
       validate: options.validatePresence,
     })
-    this.#persistence = new RoomPersistence<Peer>(
+    this.#persistence = new RoomPersistence<Peer | null>(
       {
         name,
         store: deps.store,
@@ -128,7 +129,7 @@ export class Room {
     // What a transaction actually integrated — never duplicates, never structs still waiting
     // for their dependencies — is what gets stored and relayed.
     doc.on('update', (update: Uint8Array, origin: unknown) => {
-      this.#persistence.add(update, origin as Peer)
+      this.#persistence.add(update, (origin as Peer | undefined) ?? null)
     })
   }
 
@@ -190,6 +191,26 @@ export class Room {
         throw new Error(`unhandled message ${JSON.stringify(unreachable)}`)
       }
     }
+  }
+
+  /**
+   * Merge another node's copy of this document (a cluster hand-off): stored, then relayed to
+   * every peer, like any update. It was admitted by the node that held it, so the per-client
+   * checks do not apply again; its client-id bindings are kept where they do not conflict.
+   *
+   * @throws {RoomFailedError} when Yjs fails to integrate it.
+   */
+  merge(update: Uint8Array, owners: ReadonlyMap<number, string>): void {
+    if (this.#failed !== null) throw this.#failed
+    try {
+      Y.applyUpdate(this.#doc, update, null)
+    } catch (cause) {
+      this.#failed = new RoomFailedError('a merged copy failed to apply', { cause })
+      throw this.#failed
+    }
+    const newOwners = new Map<number, string>()
+    for (const [client, user] of owners) this.#guard.claim(client, user, newOwners)
+    this.#persistence.addOwners(newOwners)
   }
 
   /** Close every peer, for example with 1013 after the room failed. */
@@ -293,7 +314,7 @@ export class Room {
     this.#broadcast(encodeAwarenessMessage(payload), null)
   }
 
-  #relay(batch: DurableBatch<Peer>): void {
+  #relay(batch: DurableBatch<Peer | null>): void {
     const { updates } = batch
     const update = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates([...updates])
     this.#broadcast(encodeSyncUpdate(update), batch.soleOrigin)
