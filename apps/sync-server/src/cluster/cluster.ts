@@ -4,6 +4,7 @@
  * calls `server.ts` and the upgrade handler make. Without `--cluster-nodes` it is a cluster of
  * one: every document is local and nothing here does any I/O.
  */
+import { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
@@ -17,7 +18,7 @@ import type { DocStore } from '../storage/doc-store.js'
 import { Handoff, type HandoffRooms } from './handoff.js'
 import { forwardHttpRequest } from './http-forwarder.js'
 import type { LinkRequest, LinkResponse } from './link-codec.js'
-import { Membership } from './membership.js'
+import { Membership, type MembershipEvent } from './membership.js'
 import { createNodeAuth, type NodeAuth, type NodeAuthCheck, nodeAssertionOf } from './node-auth.js'
 import type { ClusterNode } from './node-list.js'
 import {
@@ -71,10 +72,18 @@ export interface ClusterStatus {
   readonly foreignDocuments: number
 }
 
+/** Events of a cluster node, for operators' tooling and tests. */
+export interface ClusterEvents {
+  /** The view changed or a link opened or closed. */
+  change: [MembershipEvent]
+}
+
 /** The cluster of one node; see the module comment. */
 export class Cluster {
   readonly membership: Membership
   readonly forwardOptions: ForwardOptions
+  /** Emits `change` (see `ClusterEvents`). */
+  readonly events = new EventEmitter<ClusterEvents>()
   readonly #config: ClusterConfig
   readonly #deps: ClusterDeps
   readonly #auth: NodeAuth | null
@@ -106,6 +115,7 @@ export class Cluster {
         onRequest: (from, request) => this.#answer(from, request),
         onChange: (event) => {
           if (event.kind !== 'down') this.#handoff?.rebalance()
+          this.events.emit('change', event)
         },
       },
     )
