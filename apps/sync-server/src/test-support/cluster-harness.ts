@@ -7,6 +7,7 @@ import { createServer } from 'node:net'
 import type { ClusterNode } from '../cluster/node-list.js'
 import { formatNodeList } from '../cluster/node-list.js'
 import type { ServerConfig } from '../config/options.js'
+import type { SyncServerDeps } from '../server.js'
 import { openLevelDbStore } from '../storage/leveldb-store.js'
 import { type Cleanup, type RunningServer, startServer, tempDir, until } from './harness.js'
 
@@ -80,11 +81,12 @@ export async function startCluster(
   cleanup: Cleanup,
   ids: readonly string[],
   overrides: Partial<ServerConfig> = {},
+  deps: (node: PlannedNode) => SyncServerDeps = () => ({}),
 ): Promise<{ nodes: PlannedNode[]; servers: RunningServer[] }> {
   const nodes = await planNodes(cleanup, ids)
   const members = membersOf(nodes)
   const servers = await Promise.all(
-    nodes.map((node) => startServer(cleanup, nodeConfig(node, members, overrides))),
+    nodes.map((node) => startServer(cleanup, nodeConfig(node, members, overrides), deps(node))),
   )
   await linked(servers)
   return { nodes, servers }
