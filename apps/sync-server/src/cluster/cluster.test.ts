@@ -138,6 +138,7 @@ describe('a cluster of three nodes', () => {
       configured: IDS,
       unreachablePeers: [],
       foreignDocuments: 0,
+      handoffs: { given: 0, taken: 0 },
       doc: { name: doc, owner: { id: 'n3', url: nodes[2]?.url, reachable: true } },
     })
   })

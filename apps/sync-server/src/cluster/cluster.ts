@@ -15,7 +15,7 @@ import type { HttpRoute } from '../http/http-handler.js'
 import { sendJson } from '../http/send-json.js'
 import type { ServerMetrics } from '../metrics.js'
 import type { DocStore } from '../storage/doc-store.js'
-import { Handoff, type HandoffRooms } from './handoff.js'
+import { Handoff, type HandoffEvent, type HandoffRooms } from './handoff.js'
 import { forwardHttpRequest } from './http-forwarder.js'
 import type { LinkRequest, LinkResponse } from './link-codec.js'
 import { Membership, type MembershipEvent } from './membership.js'
@@ -70,12 +70,16 @@ export interface ClusterStatus {
   readonly unreachablePeers: readonly string[]
   /** Documents stored here that another node owns, still to be handed over. */
   readonly foreignDocuments: number
+  /** Documents handed over since start: copies deleted here, copies stored here. */
+  readonly handoffs: { readonly given: number; readonly taken: number }
 }
 
 /** Events of a cluster node, for operators' tooling and tests. */
 export interface ClusterEvents {
   /** The view changed or a link opened or closed. */
   change: [MembershipEvent]
+  /** A document was taken over or given away, or a hand-off scan ended. */
+  handoff: [HandoffEvent]
 }
 
 /** The cluster of one node; see the module comment. */
@@ -84,6 +88,8 @@ export class Cluster {
   readonly forwardOptions: ForwardOptions
   /** Emits `change` (see `ClusterEvents`). */
   readonly events = new EventEmitter<ClusterEvents>()
+  #given = 0
+  #taken = 0
   readonly #config: ClusterConfig
   readonly #deps: ClusterDeps
   readonly #auth: NodeAuth | null
@@ -136,6 +142,11 @@ export class Cluster {
         rooms: this.#deps.rooms,
         logger: this.#deps.logger,
         metrics: this.#deps.metrics,
+        onEvent: (event) => {
+          if (event.kind === 'given') this.#given++
+          if (event.kind === 'taken') this.#taken++
+          this.events.emit('handoff', event)
+        },
       },
     )
     this.membership.start()
@@ -308,6 +319,7 @@ export class Cluster {
       configured: this.#config.clusterNodes.map((n) => n.id),
       unreachablePeers,
       foreignDocuments: this.#handoff?.foreignCount ?? 0,
+      handoffs: { given: this.#given, taken: this.#taken },
     }
   }
 

@@ -21,6 +21,7 @@
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { ServerMetrics } from '../metrics.js'
+import { CloseCode } from '../protocol/close-codes.js'
 import type { Room } from '../room/room.js'
 import { type RoomHold, RoomUnavailableError } from '../room/room-registry.js'
 import type { DocStore } from '../storage/doc-store.js'
@@ -45,6 +46,15 @@ export interface HandoffRooms {
   evict(doc: string): Promise<void>
 }
 
+/** What the hand-off reports. */
+export type HandoffEvent =
+  /** This node stored `from`'s copy of `doc`. */
+  | { readonly kind: 'taken'; readonly doc: string; readonly from: string }
+  /** This node deleted its copy of `doc`: its new owner has it on disk. */
+  | { readonly kind: 'given'; readonly doc: string }
+  /** A scan ended; `foreign` documents held here still belong elsewhere. */
+  | { readonly kind: 'scanned'; readonly foreign: number }
+
 /** Services of the hand-off. */
 export interface HandoffDeps {
   readonly membership: Membership
@@ -52,6 +62,7 @@ export interface HandoffDeps {
   readonly rooms: HandoffRooms
   readonly logger: Logger
   readonly metrics: ServerMetrics
+  readonly onEvent: (event: HandoffEvent) => void
 }
 
 /** Settings of the hand-off. */
@@ -96,11 +107,18 @@ export class Handoff {
    * Before `doc` is loaded here: take every reachable node's copy and store it. Resolves when
    * they are all stored (at once without peers).
    *
-   * @throws {RoomUnavailableError} when a peer refuses (it thinks it owns `doc`) or fails.
+   * @throws {RoomUnavailableError} when a peer refuses (it thinks it owns `doc`) or fails, or
+   * when this node does not own `doc` (any more).
    */
   async gather(doc: string): Promise<void> {
     const { membership } = this.#deps
-    if (membership.ownerOf(doc) !== membership.self) return
+    if (membership.ownerOf(doc) !== membership.self) {
+      // A socket accepted while this node still owned the document, now joining after the
+      // view changed (and the room was handed over): it must go to the new owner.
+      throw new RoomUnavailableError('document moved to another node; reconnect', {
+        closeCode: CloseCode.documentMoved,
+      })
+    }
     const peers = membership.linkedPeers()
     if (peers.length === 0) return
     const results = await Promise.allSettled(peers.map((peer) => this.#takeFrom(peer, doc, null)))
@@ -199,6 +217,7 @@ export class Handoff {
     }
     metrics.handoffs.inc({ direction: 'taken' })
     logger.info({ room: doc, from: peer, bytes: response.update.byteLength }, 'document taken over')
+    this.#deps.onEvent({ kind: 'taken', doc, from: peer })
     // Stored: the holder may delete its copy. If this is lost it keeps the copy and offers it
     // again later, which is harmless.
     membership.request(peer, { op: 'commit', doc, token: response.token }).catch((error) => {
@@ -242,6 +261,8 @@ export class Handoff {
       this.#foreign.delete(doc)
       metrics.foreignDocuments.set(this.#foreign.size)
       metrics.handoffs.inc({ direction: 'given' })
+      this.#deps.logger.info({ room: doc }, 'document handed over; local copy deleted')
+      this.#deps.onEvent({ kind: 'given', doc })
       return { op: 'commit', deleted: true }
     })
   }
@@ -277,6 +298,7 @@ export class Handoff {
     metrics.foreignDocuments.set(this.#foreign.size)
     if (this.#foreign.size === 0) {
       this.#retryMs = MIN_RETRY_MS
+      this.#deps.onEvent({ kind: 'scanned', foreign: 0 })
       return
     }
     logger.info({ documents: this.#foreign.size }, 'offering documents to their owners')
@@ -308,6 +330,7 @@ export class Handoff {
     }
     await Promise.all(Array.from({ length: this.#options.concurrency }, worker))
     metrics.foreignDocuments.set(this.#foreign.size)
+    this.#deps.onEvent({ kind: 'scanned', foreign: this.#foreign.size })
     if (failures > 0 || this.#foreign.size > 0) this.#scheduleRetry()
     else this.#retryMs = MIN_RETRY_MS
   }

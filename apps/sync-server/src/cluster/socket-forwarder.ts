@@ -56,7 +56,12 @@ export async function openOwnerSocket(
       settled = true
       resolve(result)
     }
-    ws.once('open', () => settle(ws))
+    ws.once('open', () => {
+      // The owner sends its sync step 1 at once: hold it in the socket until the client's
+      // side is piped (see ForwardedSocket), or the client would never answer it.
+      ws.pause()
+      settle(ws)
+    })
     ws.once('unexpected-response', (_req, res) => {
       res.resume()
       ws.terminate()
@@ -173,6 +178,8 @@ export class ForwardedSocket {
     if (ownerSocket.readyState !== WebSocket.OPEN) {
       client.close(CloseCode.tryAgainLater, 'document owner unavailable')
     }
+    // Everything listens now: let what the owner sent meanwhile through.
+    ownerSocket.resume()
   }
 
   /** Heartbeat tick: drop a side that did not answer the last ping, else ping both. */

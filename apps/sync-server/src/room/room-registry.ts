@@ -36,6 +36,13 @@ export class RoomLimitError extends Error {
  */
 export class RoomUnavailableError extends Error {
   override readonly name = 'RoomUnavailableError'
+  /** What the room's clients are closed with: 1013 (try again later) or 4503 (moved). */
+  readonly closeCode: number
+
+  constructor(message: string, options: { closeCode?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause })
+    this.closeCode = options.closeCode ?? 1013
+  }
 }
 
 /** A claim on a room; see `RoomRegistry.acquire`. */

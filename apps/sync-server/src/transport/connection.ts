@@ -143,7 +143,7 @@ export class Connection implements Peer {
           deps.metrics.connectionsRefused.inc({ reason: 'max_rooms' })
           this.close(CloseCode.tryAgainLater, 'too many documents open; try again later')
         } else if (error instanceof RoomUnavailableError) {
-          this.close(CloseCode.tryAgainLater, error.message)
+          this.close(error.closeCode, error.message)
         } else {
           this.close(CloseCode.internalError, 'document could not be loaded')
         }
