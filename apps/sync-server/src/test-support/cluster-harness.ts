@@ -3,13 +3,22 @@
  * directory, linked as one cluster. Ports are picked free before the nodes start (every node
  * must know every URL up front); waits are on cluster events, never on time.
  */
+import { spawn } from 'node:child_process'
+import { EventEmitter, once } from 'node:events'
 import { createServer } from 'node:net'
 import type { ClusterNode } from '../cluster/node-list.js'
 import { formatNodeList } from '../cluster/node-list.js'
 import type { ServerConfig } from '../config/options.js'
 import type { SyncServerDeps } from '../server.js'
 import { openLevelDbStore } from '../storage/leveldb-store.js'
-import { type Cleanup, type RunningServer, startServer, tempDir, until } from './harness.js'
+import {
+  CLI_PATH,
+  type Cleanup,
+  type RunningServer,
+  startServer,
+  tempDir,
+  until,
+} from './harness.js'
 
 export const CLUSTER_SECRET = 'test-cluster-secret-0123456789abcdef'
 export const ADMIN_KEY = 'test-admin-key-0123456789'
@@ -122,4 +131,144 @@ export async function storedDocs(dataDir: string): Promise<string[]> {
   } finally {
     await store.close()
   }
+}
+
+/** A log line of a node process (pino JSON). */
+export interface LogEntry {
+  readonly msg?: string
+  readonly [key: string]: unknown
+}
+
+/** A node running as a child process. */
+export interface NodeProcess {
+  readonly node: PlannedNode
+  readonly wsUrl: string
+  readonly httpUrl: string
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** Every log line so far. */
+  readonly logs: LogEntry[]
+  /** Resolves with the first log line (from now on or already seen) matching `test`. */
+  waitForLog(
+    test: (entry: LogEntry) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<LogEntry>
+  /** `kill -9` and wait until it is gone. */
+  kill(): Promise<void>
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<void>
+}
+
+/** Spawn the built CLI as node `node` with `members` (and more flags), wait until it listens. */
+export async function spawnNode(
+  cleanup: Cleanup,
+  node: PlannedNode,
+  members: readonly ClusterNode[],
+  extra: string[] = [],
+): Promise<NodeProcess> {
+  const args = [
+    CLI_PATH,
+    '--port',
+    String(node.port),
+    '--data-dir',
+    node.dataDir,
+    '--node-id',
+    node.id,
+    '--cluster-nodes',
+    formatNodeList(members),
+    '--cluster-secret',
+    CLUSTER_SECRET,
+    '--admin-key',
+    ADMIN_KEY,
+    '--cluster-timeout',
+    '2s',
+    '--log-level',
+    'info',
+    ...extra,
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }))
+  const alive = () => child.exitCode === null && child.signalCode === null
+  cleanup.add(async () => {
+    if (alive()) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const logs: LogEntry[] = []
+  const lines = new EventEmitter()
+  let buffered = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString()
+    for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl)
+      buffered = buffered.slice(nl + 1)
+      try {
+        const entry = JSON.parse(line) as LogEntry
+        logs.push(entry)
+        lines.emit('line', entry)
+      } catch {
+        // Not a log line.
+      }
+    }
+  })
+  const waitForLog = (test: (entry: LogEntry) => boolean, what: string, timeoutMs = 20_000) => {
+    const seen = logs.find(test)
+    if (seen !== undefined) return Promise.resolve(seen)
+    return new Promise<LogEntry>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        lines.off('line', onLine)
+        reject(new Error(`${node.id}: timed out waiting for ${what}; stderr: ${stderr}`))
+      }, timeoutMs)
+      const onLine = (entry: LogEntry): void => {
+        if (!test(entry)) return
+        clearTimeout(timer)
+        lines.off('line', onLine)
+        resolve(entry)
+      }
+      lines.on('line', onLine)
+    })
+  }
+  await Promise.race([
+    waitForLog((e) => e.msg === 'weft-server listening', 'listening'),
+    exited.then(({ code }) => {
+      throw new Error(`${node.id} exited with ${code}: ${stderr}`)
+    }),
+  ])
+  return {
+    node,
+    wsUrl: `ws://127.0.0.1:${node.port}`,
+    httpUrl: node.url,
+    exited,
+    logs,
+    waitForLog,
+    async kill() {
+      if (alive()) child.kill('SIGKILL')
+      await exited
+    },
+    async stop() {
+      if (alive()) child.kill('SIGTERM')
+      const { code } = await exited
+      if (code !== 0) throw new Error(`${node.id} exited with ${code}: ${stderr}`)
+    },
+  }
+}
+
+/** Resolves once `proc` has an open link (either way) to every node in `peers`. */
+export async function linkedTo(proc: NodeProcess, peers: readonly string[]): Promise<void> {
+  await Promise.all(
+    peers.map((peer) =>
+      proc.waitForLog(
+        (e) => (e.msg === 'node link opened' || e.msg === 'node link accepted') && e.peer === peer,
+        `a link to ${peer}`,
+      ),
+    ),
+  )
 }
