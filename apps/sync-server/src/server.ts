@@ -98,6 +98,8 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
   let state: 'new' | 'listening' | 'closing' | 'closed' = 'new'
   let heartbeat: NodeJS.Timeout | null = null
   let closing: Promise<void> | null = null
+  /** Every TCP connection, upgraded or not (see the end of `shutDown`). */
+  const rawSockets = new Set<Socket>()
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -222,11 +224,22 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     accepting: () => state === 'listening' && registry !== null,
     verifier: () => verifier,
     openSockets: () => sockets.servedCount + sockets.forwardedCount,
+    // An upgrade that was still being decided when shutdown began is turned away here.
     serve: (ws, doc, grant, req, via) => {
-      if (registry === null) ws.close(CloseCode.goingAway, 'server shutting down')
-      else sockets.serve(ws, doc, grant, registry, { ip: req.socket.remoteAddress, via })
+      if (state !== 'listening' || registry === null) {
+        ws.close(CloseCode.goingAway, 'server shutting down')
+      } else {
+        sockets.serve(ws, doc, grant, registry, { ip: req.socket.remoteAddress, via })
+      }
     },
-    pipe: (client, ownerSocket, doc, owner) => sockets.pipe(client, ownerSocket, doc, owner),
+    pipe: (client, ownerSocket, doc, owner) => {
+      if (state !== 'listening') {
+        client.close(CloseCode.goingAway, 'server shutting down')
+        ownerSocket.terminate()
+      } else {
+        sockets.pipe(client, ownerSocket, doc, owner)
+      }
+    },
   })
 
   async function listen(): Promise<AddressInfo> {
@@ -243,7 +256,11 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     } else {
       http.on('connection', (socket: Socket) => limits.startHandshakeDeadline(socket))
     }
-    http.on('connection', (socket: Socket) => limits.onConnection(socket))
+    http.on('connection', (socket: Socket) => {
+      limits.onConnection(socket)
+      rawSockets.add(socket)
+      socket.once('close', () => rawSockets.delete(socket))
+    })
     http.on('request', (req: IncomingMessage) => limits.handshakeDone(req.socket))
     http.on('upgrade', onUpgrade)
     store ??=
@@ -321,10 +338,16 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       'server shutting down',
       Math.min(2000, config.shutdownTimeoutMs / 2),
     )
+    logger.info('sockets closed; stopping cluster links')
     await cluster.stop()
+    logger.info('storing every document')
     await registry?.closeAll()
+    logger.info('documents stored; closing storage')
     if (ownsStore && store !== null) await store.close()
     http.closeAllConnections()
+    // Upgraded sockets are not the HTTP server's any more: whatever is left (a node link, a
+    // socket upgraded while shutting down) would keep `close` waiting.
+    for (const socket of rawSockets) socket.destroy()
     wss.close()
     await httpClosed
     state = 'closed'

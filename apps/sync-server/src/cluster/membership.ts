@@ -113,8 +113,8 @@ export class Membership {
   }
 
   /**
-   * Resolves once every node in the view has been tried once (linked or found unreachable),
-   * so the view is as complete as it can be: serve only then.
+   * Resolves once every node in the view has been tried once (linked and its member list
+   * received, or found unreachable), so the view is as complete as it can be: serve only then.
    */
   get ready(): Promise<void> {
     return this.#ready
@@ -199,7 +199,9 @@ export class Membership {
       if (dialer.timer !== null) clearTimeout(dialer.timer)
       dialer.socket?.terminate()
     }
-    for (const link of this.#allLinks()) link.close()
+    // Dropped, not closed with a handshake: requests in flight fail at once on both sides,
+    // and a peer that does not answer cannot hold the shutdown up.
+    for (const link of this.#allLinks()) link.terminate()
   }
 
   #compute(): ClusterNode[] {
@@ -282,7 +284,7 @@ export class Membership {
         }
         dialer.link = this.#newLink(ws, id, 'out')
         this.#deps.logger.info({ peer: id, url }, 'node link opened')
-        this.#attempted(dialer)
+        // Counts as tried once its hello (and so its member list) has arrived.
         this.#linkUp(id)
       })
       ws.once('unexpected-response', (_req, res) => {
@@ -366,6 +368,8 @@ export class Membership {
           }
           this.#known.set(node, members)
           this.#recompute()
+          const dialer = this.#dialers.get(node)
+          if (link.direction === 'out' && dialer !== undefined) this.#attempted(dialer)
         },
         onRequest: (link, request) => this.#deps.onRequest(link.peer, request),
         onClosed: (link) => this.#linkClosed(link),

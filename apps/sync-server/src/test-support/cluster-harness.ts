@@ -147,6 +147,8 @@ export interface NodeProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   /** Every log line so far. */
   readonly logs: LogEntry[]
+  /** Emits `line` for every log line. */
+  readonly events: EventEmitter
   /** Resolves with the first log line (from now on or already seen) matching `test`. */
   waitForLog(
     test: (entry: LogEntry) => boolean,
@@ -248,6 +250,7 @@ export async function spawnNode(
     httpUrl: node.url,
     exited,
     logs,
+    events: lines,
     waitForLog,
     async kill() {
       if (alive()) child.kill('SIGKILL')
@@ -256,7 +259,14 @@ export async function spawnNode(
     async stop() {
       if (alive()) child.kill('SIGTERM')
       const { code } = await exited
-      if (code !== 0) throw new Error(`${node.id} exited with ${code}: ${stderr}`)
+      if (code !== 0) {
+        const from = logs.findIndex((e) => e.msg === 'shutting down')
+        const errors = logs
+          .slice(from)
+          .slice(-12)
+          .map((e) => `${e.msg} ${e.room ?? ''} ${e.peer ?? ''}`)
+        throw new Error(`${node.id} exited with ${code}: ${stderr} ${JSON.stringify(errors)}`)
+      }
     },
   }
 }
