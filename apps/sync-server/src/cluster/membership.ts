@@ -37,6 +37,8 @@ export type MembershipEvent =
   /** A link to `peer` opened (it may own documents this node holds). */
   | { readonly kind: 'up'; readonly peer: string }
   | { readonly kind: 'down'; readonly peer: string }
+  /** Every node of the view has been tried once: see `Membership.ready`. */
+  | { readonly kind: 'ready' }
 
 /** Services of the membership. */
 export interface MembershipDeps {
@@ -342,6 +344,7 @@ export class Membership {
     this.#isReady = true
     this.#updateGauges()
     this.#markReady()
+    this.#deps.onChange({ kind: 'ready' })
   }
 
   #newLink(ws: WebSocket, peer: string, direction: 'in' | 'out'): NodeLink {
