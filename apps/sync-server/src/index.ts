@@ -2,14 +2,24 @@
  * `@weft/sync-server`: a y-websocket compatible sync server with durable LevelDB storage.
  */
 
+export type { Cluster, ClusterEvents, ClusterStatus, SocketRoute } from './cluster/cluster.js'
+export { forwardHttpRequest, type HttpForwardDeps } from './cluster/http-forwarder.js'
+export { type ClusterNode, formatNodeList, parseNodeList } from './cluster/node-list.js'
+export { createOwnerFinder, murmur3, ownerOf, rendezvousWeight } from './cluster/owner-of.js'
 export { defaultConfig, OPTIONS, type OptionSpec, type ServerConfig } from './config/options.js'
 export { type ConfigSources, parseConfig } from './config/parse-config.js'
 export { ConfigError } from './config/parse-value.js'
+export type { HttpRoute } from './http/http-handler.js'
 export { createLogger } from './logger.js'
 export { CloseCode } from './protocol/close-codes.js'
 export { AuthMessageType, MessageType, SyncMessageType } from './protocol/message-type.js'
 export type { PresenceValidator } from './room/presence-table.js'
-export { createSyncServer, type SyncServer, type SyncServerDeps } from './server.js'
+export {
+  createSyncServer,
+  type DocumentRoute,
+  type SyncServer,
+  type SyncServerDeps,
+} from './server.js'
 export type { DocStore, StoredDoc, StoredDocInfo, StoredDocPage } from './storage/doc-store.js'
 export { type LevelDbStoreOptions, openLevelDbStore } from './storage/leveldb-store.js'
 export { createMemoryStore } from './storage/memory-store.js'
