@@ -147,7 +147,7 @@ describe('scaling a cluster of processes', () => {
         headers: { authorization: 'Bearer test-admin-key-0123456789' },
       })
     ).json()) as { foreignDocuments: number; member: boolean }
-    expect(settled).toMatchObject({ foreignDocuments: 0, member: false })
+    expect(settled).toMatchObject({ foreignDocuments: 0, member: false, inView: false })
     await stop('n4')
 
     // Stop typing; every pair converges and holds every word typed into its document.

@@ -133,6 +133,8 @@ describe('a cluster of three nodes', () => {
     expect(await answer.json()).toEqual({
       node: 'n1',
       member: true,
+      inView: true,
+      settled: expect.any(Boolean), // A hand-off scan may still be running.
       ready: true,
       nodes: nodes.map((n) => ({ id: n.id, url: n.url, self: n.id === 'n1', reachable: true })),
       configured: IDS,

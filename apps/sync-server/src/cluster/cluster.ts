@@ -63,6 +63,14 @@ export interface ClusterStatus {
   readonly node: string
   /** Whether this node is in its own configured list (false: it is leaving). */
   readonly member: boolean
+  /** Whether this node is in the view it routes by, i.e. owns documents (false once it left). */
+  readonly inView: boolean
+  /**
+   * Whether hand-offs are done for the current view: the last scan is complete and nothing
+   * waits for a retry. A leaving node with `inView: false`, `settled: true` and
+   * `foreignDocuments: 0` holds nothing any more and can be removed.
+   */
+  readonly settled: boolean
   readonly ready: boolean
   /** The node list this node routes by. */
   readonly nodes: readonly { id: string; url: string; self: boolean; reachable: boolean }[]
@@ -309,6 +317,8 @@ export class Cluster {
     return {
       node: this.self,
       member: this.#config.clusterNodes.length === 0 || this.#isMember(),
+      inView: m.nodes.some((n) => n.id === this.self),
+      settled: !m.clustered || (this.#handoff?.settled ?? false),
       ready: m.isReady,
       nodes: m.nodes.map((n) => ({
         id: n.id,

@@ -92,6 +92,8 @@ export class Handoff {
   #retryTimer: NodeJS.Timeout | null = null
   #retryMs = MIN_RETRY_MS
   #stopped = false
+  /** A scan completed since the last request for one. */
+  #scanned = false
 
   constructor(options: HandoffOptions, deps: HandoffDeps) {
     this.#options = options
@@ -101,6 +103,14 @@ export class Handoff {
   /** Documents stored here that another node owns, still to be handed over. */
   get foreignCount(): number {
     return this.#foreign.size
+  }
+
+  /**
+   * Whether the last scan saw the current view and left nothing to retry: then
+   * `foreignCount` is up to date, and 0 means this node holds only what it owns.
+   */
+  get settled(): boolean {
+    return this.#scanned && this.#scanning === null && !this.#rescan && this.#retryTimer === null
   }
 
   /**
@@ -157,6 +167,7 @@ export class Handoff {
   /** Scan what this node holds and offer what others own (coalesced; safe to call often). */
   rebalance(): void {
     if (this.#stopped || !this.#deps.membership.clustered) return
+    this.#scanned = false
     if (this.#scanning !== null) {
       this.#rescan = true
       return
@@ -164,6 +175,9 @@ export class Handoff {
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer)
     this.#retryTimer = null
     this.#scanning = this.#scan()
+      .then(() => {
+        this.#scanned = true
+      })
       .catch((error: unknown) => {
         this.#deps.logger.error({ err: error }, 'hand-off scan failed; retrying')
         this.#scheduleRetry()
