@@ -146,6 +146,10 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         return registry.acquire(doc)
       },
       evict: (doc) => evict(doc),
+      discard: (room) => {
+        registry?.discard(room)
+        room.closePeers(CloseCode.tryAgainLater, 'document is reloading; reconnect')
+      },
     },
     revokeLocal: (target, mode) => revoke(target, mode),
   })

@@ -22,7 +22,7 @@ import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { ServerMetrics } from '../metrics.js'
 import { CloseCode } from '../protocol/close-codes.js'
-import type { Room } from '../room/room.js'
+import { type Room, RoomFailedError } from '../room/room.js'
 import { type RoomHold, RoomUnavailableError } from '../room/room-registry.js'
 import type { DocStore } from '../storage/doc-store.js'
 import { KeyedSerializer } from '../storage/keyed-serializer.js'
@@ -44,6 +44,8 @@ export interface HandoffRooms {
    * store everything and unload the room.
    */
   evict(doc: string): Promise<void>
+  /** Drop a room that failed (its clients reconnect; it reloads from storage). */
+  discard(room: Room): void
 }
 
 /** What the hand-off reports. */
@@ -207,7 +209,8 @@ export class Handoff {
     const { membership, metrics, store, logger } = this.#deps
     let response: LinkResponse
     try {
-      response = await membership.request(peer, { op: 'take', doc })
+      // The holder may first have to close a room's sockets and store it: allow for that.
+      response = await membership.request(peer, { op: 'take', doc }, this.#options.timeoutMs * 2)
     } catch (error) {
       // A peer that went away meanwhile is like one that was never reachable: its copy, if
       // it has one, comes with its offer once it is back.
@@ -224,13 +227,25 @@ export class Handoff {
     }
     const owners = new Map(response.owners)
     if (room === null) {
+      if (owners.size > 0) {
+        // A client id stays bound to the user who had it here first.
+        for (const client of (await store.load(doc)).clientOwners.keys()) owners.delete(client)
+      }
       await store.append(doc, [response.update], owners)
     } else {
-      room.merge(response.update, owners)
+      try {
+        room.merge(response.update, owners)
+      } catch (error) {
+        if (error instanceof RoomFailedError) this.#deps.rooms.discard(room)
+        throw error
+      }
       await room.flush()
     }
     metrics.handoffs.inc({ direction: 'taken' })
-    logger.info({ room: doc, from: peer, bytes: response.update.byteLength }, 'document taken over')
+    logger.debug(
+      { room: doc, from: peer, bytes: response.update.byteLength },
+      'document taken over',
+    )
     this.#deps.onEvent({ kind: 'taken', doc, from: peer })
     // Stored: the holder may delete its copy. If this is lost it keeps the copy and offers it
     // again later, which is harmless.
@@ -257,7 +272,7 @@ export class Handoff {
         stored.updates.length === 1
           ? (stored.updates[0] as Uint8Array)
           : Y.mergeUpdates(stored.updates)
-      this.#deps.logger.info({ room: doc, to, bytes: update.byteLength }, 'handing document over')
+      this.#deps.logger.debug({ room: doc, to, bytes: update.byteLength }, 'handing document over')
       return { op: 'take', result: 'state', token, update, owners: [...stored.clientOwners] }
     })
   }

@@ -154,7 +154,15 @@ export function createUpgradeHandler(
       ownerSocket.terminate()
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => deps.pipe(ws, ownerSocket, doc, route.owner.id))
+    // `ws` drops a client that went away during the upgrade without calling back.
+    let piped = false
+    socket.once('close', () => {
+      if (!piped) ownerSocket.terminate()
+    })
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      piped = true
+      deps.pipe(ws, ownerSocket, doc, route.owner.id)
+    })
   }
 
   async function handleNode(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
