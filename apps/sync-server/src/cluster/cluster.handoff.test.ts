@@ -121,4 +121,45 @@ describe('hand-off when a node joins', () => {
       expect((await storedDocs(node.dataDir)).sort(), node.id).toEqual(expected)
     }
   })
+
+  it('never lets the new owner serve a document before it has the old owner’s copy', async () => {
+    const nodes = await planNodes(cleanup, ['n1', 'n2', 'n3'])
+    const [p1, p2, p3] = nodes
+    if (p1 === undefined || p2 === undefined || p3 === undefined) throw new Error('no nodes')
+    const two = membersOf([p1, p2])
+    const n1 = await startServer(cleanup, nodeConfig(p1, two))
+    const n2 = await startServer(cleanup, nodeConfig(p2, two))
+    await linked([n1, n2])
+    // Documents that move to n3 when it joins, written while n1 or n2 owned them.
+    const moving = Array.from({ length: 200 }, (_, i) => `move-${i}`)
+      .filter((d) => ownerOf(d, ['n1', 'n2', 'n3']) === 'n3')
+      .slice(0, 10)
+    for (const doc of moving) {
+      const writer = connectClient(cleanup, n1.wsUrl, doc)
+      await synced(writer)
+      writer.doc.getText('t').insert(0, `content of ${doc}`)
+      const check = connectClient(cleanup, n2.wsUrl, doc)
+      await synced(check)
+      await converged([writer.doc, check.doc])
+      writer.destroy()
+      check.destroy()
+    }
+    // n3 joins; clients go straight to it, racing the hand-off.
+    const n3 = await startServer(cleanup, nodeConfig(p3, membersOf(nodes)))
+    await linked([n1, n2, n3])
+    const readers = moving.map((doc) => connectClient(cleanup, n3.wsUrl, doc))
+    await Promise.all(
+      readers.map(
+        (reader, i) =>
+          new Promise<void>((resolve, reject) => {
+            reader.provider.once('sync', () => {
+              // The first state the new owner served already has the content.
+              const text = reader.doc.getText('t').toString()
+              if (text === `content of ${moving[i]}`) resolve()
+              else reject(new Error(`${moving[i]} was served as ${JSON.stringify(text)}`))
+            })
+          }),
+      ),
+    )
+  })
 })
