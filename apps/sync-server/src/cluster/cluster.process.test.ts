@@ -11,6 +11,7 @@ import {
   type NodeProcess,
   planNodes,
   spawnNode,
+  storedDocs,
 } from '../test-support/cluster-harness.js'
 import {
   Cleanup,
@@ -118,5 +119,12 @@ describe('cluster processes', () => {
     expect(observer.doc.getText('t').toString()).toBe(text.toString())
     expect(closes.every((code) => code === 1013 || code === 1006)).toBe(true)
     console.info(`killed the owner after ${killAfter} relayed updates; closes seen: ${closes}`)
+
+    // Each document is stored on its owner only.
+    for (const c of [writer, observer, bystander]) c.destroy()
+    await Promise.all([n1.stop(), n3.stop(), restarted.stop()])
+    expect(await storedDocs(nodes[0]?.dataDir as string)).toEqual([])
+    expect(await storedDocs(nodes[1]?.dataDir as string)).toEqual([doc])
+    expect(await storedDocs(nodes[2]?.dataDir as string)).toEqual([bystander.provider.roomname])
   })
 })
