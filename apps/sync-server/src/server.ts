@@ -111,30 +111,6 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
   })
   let verifier: TokenVerifier | null = null
 
-  const sockets = new ClientSockets(
-    {
-      connection: {
-        maxBufferedBytes: config.maxBufferedBytes,
-        maxQueuedFrames: config.maxQueuedFrames,
-        maxQueuedBytes: config.maxFrameBytes,
-        loadTimeoutMs: config.loadTimeoutMs,
-        maxMessagesPerSecond: config.maxMessagesPerSecond,
-        messageBurst: config.messageBurst,
-        maxBytesPerSecond: config.maxBytesPerSecond,
-        byteBurst: config.byteBurst,
-        maxAwarenessPerSecond: config.maxAwarenessPerSecond,
-      },
-      forward: {
-        timeoutMs: config.clusterTimeoutMs,
-        // A node sends a whole document state in one frame.
-        maxOwnerFrameBytes: config.maxBufferedBytes,
-        maxBufferedBytes: config.maxBufferedBytes,
-      },
-      moveDrainMs: Math.min(2000, config.clusterTimeoutMs / 2),
-    },
-    { logger, metrics },
-  )
-
   const cluster = new Cluster(config, {
     logger,
     metrics,
@@ -153,6 +129,25 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     },
     revokeLocal: (target, mode) => revoke(target, mode),
   })
+
+  const sockets = new ClientSockets(
+    {
+      connection: {
+        maxBufferedBytes: config.maxBufferedBytes,
+        maxQueuedFrames: config.maxQueuedFrames,
+        maxQueuedBytes: config.maxFrameBytes,
+        loadTimeoutMs: config.loadTimeoutMs,
+        maxMessagesPerSecond: config.maxMessagesPerSecond,
+        messageBurst: config.messageBurst,
+        maxBytesPerSecond: config.maxBytesPerSecond,
+        byteBurst: config.byteBurst,
+        maxAwarenessPerSecond: config.maxAwarenessPerSecond,
+      },
+      forward: cluster.forwardOptions,
+      moveDrainMs: Math.min(2000, config.clusterTimeoutMs / 2),
+    },
+    { logger, metrics },
+  )
 
   const handleRequest = createHttpHandler({
     logger,
@@ -177,14 +172,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       createClusterRoutes({
         adminKey: config.adminKey,
         status: () => cluster.status(),
-        ownerOf: (doc) => {
-          const owner = cluster.membership.ownerOf(doc)
-          return {
-            id: owner,
-            url: cluster.membership.node(owner)?.url || null,
-            reachable: cluster.membership.isReachable(owner),
-          }
-        },
+        ownerOf: (doc) => cluster.ownerInfo(doc),
       }),
       ...(deps.documentRoutes ?? []).map((r) => cluster.routeToOwner(r.handle, r.docOf)),
     ],

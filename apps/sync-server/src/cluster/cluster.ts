@@ -202,6 +202,16 @@ export class Cluster {
     return { kind: 'forward', owner: node }
   }
 
+  /** The owner of `doc`, its URL (null for a cluster of one) and whether it is reachable. */
+  ownerInfo(doc: string): { id: string; url: string | null; reachable: boolean } {
+    const id = this.membership.ownerOf(doc)
+    return {
+      id,
+      url: this.membership.node(id)?.url || null,
+      reachable: this.membership.isReachable(id),
+    }
+  }
+
   /** Whether this node owns `doc` now. */
   owns(doc: string): boolean {
     return this.membership.ownerOf(doc) === this.self

@@ -20,7 +20,9 @@ import {
   until,
 } from './harness.js'
 
+/** The cluster secret of every test node. */
 export const CLUSTER_SECRET = 'test-cluster-secret-0123456789abcdef'
+/** The admin key of every test node. */
 export const ADMIN_KEY = 'test-admin-key-0123456789'
 
 /** Ports free right now on 127.0.0.1 (bound together, so they differ, then released). */
@@ -63,9 +65,6 @@ export async function planNodes(cleanup: Cleanup, ids: readonly string[]): Promi
 /** The `--cluster-nodes` list of some planned nodes. */
 export const membersOf = (nodes: readonly PlannedNode[]): ClusterNode[] =>
   nodes.map((n) => ({ id: n.id, url: n.url }))
-
-export const nodeListOf = (nodes: readonly PlannedNode[]): string =>
-  formatNodeList(membersOf(nodes))
 
 /** Config of one in-process cluster node. */
 export function nodeConfig(
