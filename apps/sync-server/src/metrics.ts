@@ -109,7 +109,7 @@ export function createMetrics(options: { withProcessMetrics: boolean }): ServerM
     }),
     authFailures: new Counter({
       name: 'weft_auth_failures_total',
-      help: 'Upgrades refused, by reason (origin, unauthorized, forbidden).',
+      help: 'Upgrades refused, by reason (unauthorized, forbidden, revoked, node: a node-to-node request without a valid cluster assertion).',
       labelNames: ['reason'],
       registers,
     }),

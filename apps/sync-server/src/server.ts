@@ -126,6 +126,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         registry?.discard(room)
         room.closePeers(CloseCode.tryAgainLater, 'document is reloading; reconnect')
       },
+      unloadIfUnused: (doc) => registry?.unloadIfUnused(doc),
     },
     revokeLocal: (target, mode) => revoke(target, mode),
   })

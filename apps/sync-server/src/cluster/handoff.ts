@@ -46,6 +46,8 @@ export interface HandoffRooms {
   evict(doc: string): Promise<void>
   /** Drop a room that failed (its clients reconnect; it reloads from storage). */
   discard(room: Room): void
+  /** Store and unload the room now if nobody holds it. */
+  unloadIfUnused(doc: string): void
 }
 
 /** What the hand-off reports. */
@@ -308,6 +310,8 @@ export class Handoff {
       await this.#takeFrom(from, doc, room)
     } finally {
       hold.release()
+      // Loaded only to take the copy in: do not keep thousands of moved rooms in memory.
+      rooms.unloadIfUnused(doc)
     }
     return { op: 'offer', result: 'absorbed' }
   }

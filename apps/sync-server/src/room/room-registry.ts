@@ -101,6 +101,16 @@ export class RoomRegistry {
   }
 
   /**
+   * Unload a room now if nobody holds it (instead of after the idle timeout): for rooms that
+   * were loaded only to take a cluster hand-off in.
+   */
+  unloadIfUnused(name: string): void {
+    const entry = this.#entries.get(name)
+    if (entry === undefined || entry.holds > 0 || entry.room === null) return
+    void this.#unload(name, entry, 'idle')
+  }
+
+  /**
    * Flush and unload a room now, whoever holds it: peers still in it are closed with
    * `code`. Resolves once its updates are stored and it is gone (at once when not loaded).
    */
