@@ -47,7 +47,7 @@ export async function contextAs(
 /** Open `/d/<doc>` and wait until the editor is connected and synced. */
 export async function openDoc(
   context: BrowserContext,
-  server: WeftServer,
+  server: Pick<WeftServer, 'url'>,
   doc: string,
 ): Promise<Page> {
   const page = await context.newPage()

@@ -31,13 +31,15 @@ export interface WeftServer {
   dispose(): Promise<void>
 }
 
-interface Started {
+/** A started `weft-server` process and the port it listens on. */
+export interface Started {
   child: ChildProcess
   port: number
   exited: Promise<unknown>
 }
 
-function startProcess(args: string[]): Promise<Started> {
+/** Spawn `weft-server` with `args` and resolve once it logs that it listens. */
+export function startProcess(args: string[]): Promise<Started> {
   const child = spawn(process.execPath, [CLI_PATH, '--log-level', 'info', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -59,6 +59,15 @@ export interface ServerMetrics {
   readonly apiRequests: Counter<'route' | 'status'>
   readonly versionsSaved: Counter<'kind'>
   readonly versionFailures: Counter
+  readonly forwardedSockets: Gauge
+  readonly forwardsOpened: Counter
+  readonly forwardFailures: Counter<'reason'>
+  readonly forwardedRequests: Counter<'result'>
+  readonly clusterPeersReachable: Gauge
+  readonly clusterPeersUnreachable: Gauge
+  readonly handoffs: Counter<'direction'>
+  readonly handoffFailures: Counter<'reason'>
+  readonly foreignDocuments: Gauge
 }
 
 /** What `createMetrics` needs. */
@@ -148,7 +157,7 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
     }),
     authFailures: new Counter({
       name: 'weft_auth_failures_total',
-      help: 'Upgrades refused, by reason (unauthorized: no valid token; forbidden: token or origin does not allow it; revoked).',
+      help: 'Upgrades refused, by reason (unauthorized, forbidden, revoked, node: a node-to-node request without a valid cluster assertion).',
       labelNames: ['reason'],
       registers,
     }),
@@ -249,6 +258,55 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
     versionFailures: new Counter({
       name: 'weft_version_failures_total',
       help: 'Automatic versions that could not be saved or pruned (tried again after the next change).',
+      registers,
+    }),
+    forwardedSockets: new Gauge({
+      name: 'weft_forwarded_sockets',
+      help: 'Client sockets this node is forwarding to the node that owns their document.',
+      registers,
+    }),
+    forwardsOpened: new Counter({
+      name: 'weft_forwarded_sockets_total',
+      help: 'Client sockets forwarded to the owner of their document since start.',
+      registers,
+    }),
+    forwardFailures: new Counter({
+      name: 'weft_forward_failures_total',
+      help: 'Client sockets that could not be forwarded to their owner (the client gets 1013), by reason (unreachable, refused, timeout, closed).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    forwardedRequests: new Counter({
+      name: 'weft_forwarded_requests_total',
+      help: 'HTTP requests about a document forwarded to its owner, by result (ok, unavailable).',
+      labelNames: ['result'],
+      registers,
+    }),
+    clusterPeersReachable: new Gauge({
+      name: 'weft_cluster_peers_reachable',
+      help: 'Other cluster nodes this node has a live node-to-node link with.',
+      registers,
+    }),
+    clusterPeersUnreachable: new Gauge({
+      name: 'weft_cluster_peers_unreachable',
+      help: 'Other cluster nodes this node cannot reach; their documents are unavailable here (1013).',
+      registers,
+    }),
+    handoffs: new Counter({
+      name: 'weft_handoffs_total',
+      help: 'Documents handed over between nodes, by direction (given: this node deleted its copy after the new owner stored it; taken: this node stored a copy it received).',
+      labelNames: ['direction'],
+      registers,
+    }),
+    handoffFailures: new Counter({
+      name: 'weft_handoff_failures_total',
+      help: 'Hand-off steps that failed and will be retried (the data stays where it was), by reason (refused, unreachable, error).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    foreignDocuments: new Gauge({
+      name: 'weft_cluster_foreign_documents',
+      help: 'Documents stored here that another node owns, still to be handed over (0 when settled).',
       registers,
     }),
   }

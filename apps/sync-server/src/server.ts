@@ -6,21 +6,18 @@ import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
+import { docNameOfApiUrl } from './api/api-path.js'
 import { createDocumentApi } from './api/doc-api.js'
 import { loadVerificationKey } from './auth/load-key.js'
-import {
-  type RevocationMode,
-  Revocations,
-  type RevocationTarget,
-  targetCovers,
-} from './auth/revocations.js'
+import { type RevocationMode, Revocations, type RevocationTarget } from './auth/revocations.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
+import { Cluster } from './cluster/cluster.js'
 import type { ServerConfig } from './config/options.js'
 import { createAdminRoutes } from './http/admin-routes.js'
-import { createHttpHandler } from './http/http-handler.js'
+import { createClusterRoutes } from './http/cluster-routes.js'
+import { createHttpHandler, type HttpRoute } from './http/http-handler.js'
 import { createStaticHandler } from './http/static-files.js'
 import { silentLogger } from './logger.js'
 import { createMetrics, type ServerMetrics } from './metrics.js'
@@ -31,18 +28,24 @@ import { type RoomClock, systemClock } from './room/room-versions.js'
 import type { DocStore } from './storage/doc-store.js'
 import { type LevelDbDocStore, openLevelDbStore } from './storage/leveldb-store.js'
 import { createMemoryStore } from './storage/memory-store.js'
-import { Connection } from './transport/connection.js'
-import { parseDocName } from './transport/doc-name.js'
-import { decideUpgrade, TOKEN_SUBPROTOCOL } from './transport/upgrade-auth.js'
+import { ClientSockets, type PeerInfo } from './transport/client-sockets.js'
+import { ConnectionLimits } from './transport/connection-limits.js'
+import { TOKEN_SUBPROTOCOL } from './transport/upgrade-auth.js'
+import { createUpgradeHandler } from './transport/upgrade-handler.js'
 import { createLevelDbQueues } from './webhooks/leveldb-queue.js'
 import { createMemoryQueues } from './webhooks/memory-queue.js'
 import { createWebhookMetrics } from './webhooks/webhook-metrics.js'
-import {
-  type PeerInfo,
-  startWebhooks,
-  type Webhooks,
-  webhookSettings,
-} from './webhooks/webhooks.js'
+import { startWebhooks, type Webhooks, webhookSettings } from './webhooks/webhooks.js'
+
+/**
+ * HTTP routes about one document, served by the document's owner: in a cluster, a request
+ * reaching another node is forwarded there (see `Cluster.routeToOwner`).
+ */
+export interface DocumentRoute {
+  /** The document a request is about, or null when the route does not handle it. */
+  readonly docOf: (req: IncomingMessage, pathname: string) => string | null
+  readonly handle: HttpRoute
+}
 
 /** Services the server can be given instead of building its own. */
 export interface SyncServerDeps {
@@ -69,6 +72,11 @@ export interface SyncServerDeps {
   readonly onUserLeft?: (peer: PeerInfo, code: number) => void
   /** Time and timers of rooms (automatic versions, tombstones). Defaults to the real clock. */
   readonly clock?: RoomClock
+  /**
+   * Further routes about documents, tried after the REST API and before static files; served
+   * on each document's owner.
+   */
+  readonly documentRoutes?: readonly DocumentRoute[]
 }
 
 /** A running (or runnable) sync server. */
@@ -85,8 +93,12 @@ export interface SyncServer {
   readonly metrics: ServerMetrics
   /** Number of rooms in memory. */
   readonly roomCount: number
-  /** Number of open client sockets. */
+  /** Number of client sockets served here (directly or forwarded to this node). */
   readonly connectionCount: number
+  /** Number of client sockets this node forwards to another node. */
+  readonly forwardedCount: number
+  /** This node in its cluster (a cluster of one without `--cluster-nodes`). */
+  readonly cluster: Cluster
 }
 
 /**
@@ -101,24 +113,21 @@ export interface SyncServer {
 export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): SyncServer {
   const logger = deps.logger ?? silentLogger()
   const clock = deps.clock ?? systemClock
-  const connections = new Set<Connection>()
   const metrics = createMetrics({
     withProcessMetrics: deps.processMetrics ?? false,
-    openConnections: () => {
-      const open = { read: 0, write: 0 }
-      for (const connection of connections) open[connection.grant.access]++
-      return open
-    },
+    // Read at each scrape, so a socket downgraded by a live revoke counts as read.
+    openConnections: () => sockets.countByAccess(),
   })
+  const webhookMetrics = createWebhookMetrics(metrics.registry)
+  let webhooks: Webhooks | null = null
   let store: DocStore | null = deps.store ?? null
   const ownsStore = deps.store === undefined
   let registry: RoomRegistry | null = null
-  const webhookMetrics = createWebhookMetrics(metrics.registry)
-  let webhooks: Webhooks | null = null
   let state: 'new' | 'listening' | 'closing' | 'closed' = 'new'
   let heartbeat: NodeJS.Timeout | null = null
-  let nextConnectionId = 1
   let closing: Promise<void> | null = null
+  /** Every TCP connection, upgraded or not (see the end of `shutDown`). */
+  const rawSockets = new Set<Socket>()
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -129,6 +138,56 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     handleProtocols: (protocols) => (protocols.has(TOKEN_SUBPROTOCOL) ? TOKEN_SUBPROTOCOL : false),
   })
   let verifier: TokenVerifier | null = null
+
+  const cluster = new Cluster(config, {
+    logger,
+    metrics,
+    rooms: {
+      has: (doc) => registry?.has(doc) ?? false,
+      names: () => registry?.names() ?? [],
+      acquire: (doc) => {
+        if (registry === null) throw new Error('server is not listening')
+        return registry.acquire(doc)
+      },
+      evict: (doc) => evict(doc),
+      discard: (room) => {
+        registry?.discard(room)
+        room.closePeers(CloseCode.tryAgainLater, 'document is reloading; reconnect')
+      },
+      unloadIfUnused: (doc) => registry?.unloadIfUnused(doc),
+    },
+    revokeLocal: (target, mode) => revoke(target, mode),
+  })
+
+  const sockets = new ClientSockets(
+    {
+      connection: {
+        maxBufferedBytes: config.maxBufferedBytes,
+        maxQueuedFrames: config.maxQueuedFrames,
+        maxQueuedBytes: config.maxFrameBytes,
+        loadTimeoutMs: config.loadTimeoutMs,
+        maxMessagesPerSecond: config.maxMessagesPerSecond,
+        messageBurst: config.messageBurst,
+        maxBytesPerSecond: config.maxBytesPerSecond,
+        byteBurst: config.byteBurst,
+        maxAwarenessPerSecond: config.maxAwarenessPerSecond,
+      },
+      forward: cluster.forwardOptions,
+      moveDrainMs: Math.min(2000, config.clusterTimeoutMs / 2),
+    },
+    {
+      logger,
+      metrics,
+      onJoined: (peer) => {
+        webhooks?.userJoined(peer)
+        deps.onUserJoined?.(peer)
+      },
+      onLeft: (peer, code) => {
+        webhooks?.userLeft(peer, code)
+        deps.onUserLeft?.(peer, code)
+      },
+    },
+  )
   // Revocations last a week: issue tokens for less than that.
   const revocations = new Revocations({ maxEntries: 100_000, maxAgeMs: 7 * 24 * 3_600_000 })
   const documentApi = createDocumentApi({
@@ -159,30 +218,44 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     notReadyReason: () => {
       if (state !== 'listening') return `server is ${state}`
       if (store === null || !store.isOpen) return 'storage is not open'
+      if (!cluster.membership.isReady) return 'cluster view not known yet'
       return null
+    },
+    readyDetails: () => {
+      if (!cluster.membership.clustered) return {}
+      const { node, unreachablePeers } = cluster.status()
+      return { node, unreachablePeers }
     },
     routes: [
       createAdminRoutes({
         adminKey: config.adminKey,
-        revoke: (target, mode) => revoke(target, mode),
+        revoke: (target, mode) => cluster.revoke(target, mode),
       }),
-      documentApi.route,
+      createClusterRoutes({
+        adminKey: config.adminKey,
+        status: () => cluster.status(),
+        ownerOf: (doc) => cluster.ownerInfo(doc),
+      }),
+      // Requests about one document are served by its owner; listings stay on this node.
+      cluster.routeToOwner(documentApi.route, (req) => docNameOfApiUrl(req.url)),
+      ...(deps.documentRoutes ?? []).map((r) => cluster.routeToOwner(r.handle, r.docOf)),
     ],
   })
 
-  /** Close or downgrade every socket a revocation covers (and, with auth, tokens issued before). */
+  /** Close or downgrade every socket here a revocation covers (and, with auth, tokens issued before). */
   function revoke(target: RevocationTarget, mode: RevocationMode): number {
     if (verifier !== null) revocations.add(target, mode, Date.now())
-    let affected = 0
-    for (const connection of connections) {
-      if (!targetCovers(target, connection.grant.user, connection.docName)) continue
-      affected++
-      if (mode === 'close') connection.close(CloseCode.forbidden, 'access revoked')
-      else connection.downgrade()
-    }
+    const affected = sockets.revoke(target, mode)
     logger.info({ ...target, mode, affected }, 'access revoked')
     return affected
   }
+
+  /** A document moved to another node: its sockets reconnect there; store and unload it. */
+  async function evict(doc: string): Promise<void> {
+    await sockets.moveAway(doc)
+    await registry?.evict(doc, CloseCode.documentMoved, 'document moved; reconnect')
+  }
+
   // Slowloris: a client gets `handshakeTimeoutMs` to send its headers; Node checks the
   // deadline every `connectionsCheckingInterval`.
   const serverOptions = {
@@ -191,185 +264,37 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     connectionsCheckingInterval: Math.min(1000, config.handshakeTimeoutMs / 4),
   }
   let http: Server = createServer(serverOptions, handleRequest)
+  const limits = new ConnectionLimits(config, metrics)
 
-  /** Open TCP connections per client address, for `maxConnectionsPerIp`. */
-  const perIp = new Map<string, number>()
-  /** Sockets that have not sent a complete request yet, with their deadline. */
-  const handshakeDeadlines = new WeakMap<Socket, NodeJS.Timeout>()
-  const onConnection = (socket: Socket): void => {
-    const ip = socket.remoteAddress ?? 'unknown'
-    const count = (perIp.get(ip) ?? 0) + 1
-    if (count > config.maxConnectionsPerIp) {
-      metrics.connectionsRefused.inc({ reason: 'per_ip' })
-      socket.destroy()
-      return
-    }
-    perIp.set(ip, count)
-    socket.once('close', () => {
-      const left = (perIp.get(ip) ?? 1) - 1
-      if (left === 0) perIp.delete(ip)
-      else perIp.set(ip, left)
-    })
-  }
-  /**
-   * Node's headersTimeout only starts with the first byte: a socket that never sends anything,
-   * or sends headers forever, is cut off here. (With TLS, from the end of the TLS handshake,
-   * which has its own `handshakeTimeout`.)
-   */
-  const startHandshakeDeadline = (socket: Socket): void => {
-    const deadline = setTimeout(() => {
-      metrics.connectionsRefused.inc({ reason: 'handshake_timeout' })
-      socket.destroy()
-    }, config.handshakeTimeoutMs)
-    deadline.unref()
-    handshakeDeadlines.set(socket, deadline)
-    socket.once('close', () => clearTimeout(deadline))
-  }
-  /** A complete request arrived on `socket`: it is no longer in its handshake. */
-  const handshakeDone = (socket: Socket): void => {
-    const deadline = handshakeDeadlines.get(socket)
-    if (deadline === undefined) return
-    clearTimeout(deadline)
-    handshakeDeadlines.delete(socket)
-  }
-
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    handshakeDone(req.socket)
-    socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'))
-    handleUpgrade(req, socket, head).catch((error: unknown) => {
-      logger.error({ err: error, url: req.url }, 'upgrade failed')
-      rejectUpgrade(socket, 500, 'internal error')
-    })
-  }
-
-  /** Refuse an upgrade: a close code for browsers (they cannot see HTTP statuses), else HTTP. */
-  const refuse = (
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    refusal: { status: number; closeCode: number; reason: string },
-  ): void => {
-    if (req.headers.origin === undefined) {
-      rejectUpgrade(socket, refusal.status, refusal.reason)
-    } else {
-      wss.handleUpgrade(req, socket, head, (ws) => ws.close(refusal.closeCode, refusal.reason))
-    }
-  }
-
-  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (state !== 'listening' || registry === null) {
-      rejectUpgrade(socket, 503, 'server is shutting down')
-      return
-    }
-    const parsed = parseDocName(req.url)
-    if (!parsed.ok) {
-      rejectUpgrade(socket, 400, parsed.reason)
-      return
-    }
-    if (connections.size >= config.maxConnections) {
-      metrics.connectionsRefused.inc({ reason: 'max_connections' })
-      refuse(req, socket, head, {
-        status: 503,
-        closeCode: CloseCode.tryAgainLater,
-        reason: 'server is at its connection limit',
-      })
-      return
-    }
-    const decision = await decideUpgrade(req, parsed.name, {
-      allowedOrigins: config.allowedOrigins,
-      verifier,
-    })
-    if (socket.destroyed) return
-    if (!decision.ok) {
-      const reason = decision.status === 401 ? 'unauthorized' : 'forbidden'
-      metrics.authFailures.inc({ reason })
-      logger.info(
-        {
-          room: parsed.name,
-          ip: req.socket.remoteAddress,
-          origin: req.headers.origin,
-          status: decision.status,
-          authFailure: reason,
-          reason: decision.reason,
-        },
-        'upgrade refused',
-      )
-      refuse(req, socket, head, decision)
-      return
-    }
-    const grant = revocations.apply(decision.grant, parsed.name, Date.now())
-    if (grant === null) {
-      metrics.authFailures.inc({ reason: 'revoked' })
-      logger.info(
-        {
-          room: parsed.name,
-          ip: req.socket.remoteAddress,
-          origin: req.headers.origin,
-          user: decision.grant.user,
-          status: 403,
-          authFailure: 'revoked',
-          reason: 'access revoked',
-        },
-        'upgrade refused',
-      )
-      refuse(req, socket, head, {
-        status: 403,
-        closeCode: CloseCode.forbidden,
-        reason: 'access revoked',
-      })
-      return
-    }
-    const rooms = registry
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const id = `c${nextConnectionId++}`
-      const connection = new Connection(
-        id,
-        ws,
-        parsed.name,
-        grant,
-        {
-          maxBufferedBytes: config.maxBufferedBytes,
-          maxQueuedFrames: config.maxQueuedFrames,
-          maxQueuedBytes: config.maxFrameBytes,
-          loadTimeoutMs: config.loadTimeoutMs,
-          maxMessagesPerSecond: config.maxMessagesPerSecond,
-          messageBurst: config.messageBurst,
-          maxBytesPerSecond: config.maxBytesPerSecond,
-          byteBurst: config.byteBurst,
-          maxAwarenessPerSecond: config.maxAwarenessPerSecond,
-        },
-        {
-          registry: rooms,
-          logger,
-          metrics,
-          onClosed: (closed) => {
-            connections.delete(closed)
-          },
-          onJoined: (joined) => {
-            const peer = peerInfo(joined)
-            webhooks?.userJoined(peer)
-            deps.onUserJoined?.(peer)
-          },
-          onLeft: (left, code) => {
-            const peer = peerInfo(left)
-            webhooks?.userLeft(peer, code)
-            deps.onUserLeft?.(peer, code)
-          },
-        },
-      )
-      connections.add(connection)
-      logger.info(
-        {
-          conn: id,
-          room: parsed.name,
-          user: grant.user,
-          access: grant.access,
-          ip: req.socket.remoteAddress,
-        },
-        'connection opened',
-      )
-    })
-  }
+  const onUpgrade = createUpgradeHandler({
+    wss,
+    logger,
+    metrics,
+    cluster,
+    limits,
+    revocations,
+    allowedOrigins: config.allowedOrigins,
+    maxConnections: config.maxConnections,
+    accepting: () => state === 'listening' && registry !== null,
+    verifier: () => verifier,
+    openSockets: () => sockets.servedCount + sockets.forwardedCount,
+    // An upgrade that was still being decided when shutdown began is turned away here.
+    serve: (ws, doc, grant, req, via) => {
+      if (state !== 'listening' || registry === null) {
+        ws.close(CloseCode.goingAway, 'server shutting down')
+      } else {
+        sockets.serve(ws, doc, grant, registry, { ip: req.socket.remoteAddress, via })
+      }
+    },
+    pipe: (client, ownerSocket, doc, owner) => {
+      if (state !== 'listening') {
+        client.close(CloseCode.goingAway, 'server shutting down')
+        ownerSocket.terminate()
+      } else {
+        sockets.pipe(client, ownerSocket, doc, owner)
+      }
+    },
+  })
 
   async function listen(): Promise<AddressInfo> {
     if (state !== 'new') throw new Error(`cannot listen: server is ${state}`)
@@ -381,12 +306,16 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         { ...serverOptions, cert, key: tlsKey, handshakeTimeout: config.handshakeTimeoutMs },
         handleRequest,
       )
-      http.on('secureConnection', startHandshakeDeadline)
+      http.on('secureConnection', (socket: Socket) => limits.startHandshakeDeadline(socket))
     } else {
-      http.on('connection', startHandshakeDeadline)
+      http.on('connection', (socket: Socket) => limits.startHandshakeDeadline(socket))
     }
-    http.on('connection', onConnection)
-    http.on('request', (req: IncomingMessage) => handshakeDone(req.socket))
+    http.on('connection', (socket: Socket) => {
+      limits.onConnection(socket)
+      rawSockets.add(socket)
+      socket.once('close', () => rawSockets.delete(socket))
+    })
+    http.on('request', (req: IncomingMessage) => limits.handshakeDone(req.socket))
     http.on('upgrade', onUpgrade)
     let levelStore: LevelDbDocStore | null = null
     if (store === null) {
@@ -433,7 +362,9 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         logger,
         metrics,
         clock,
+        beforeLoad: (name) => cluster.gather(name),
         onRoomLoaded: (name) => {
+          cluster.roomLoaded(name)
           webhooks?.roomOpened(name)
           deps.onRoomLoaded?.(name)
         },
@@ -441,10 +372,14 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
           webhooks?.roomClosed(name)
           deps.onRoomUnloaded?.(name)
         },
-        onDocumentChanged: (name, userIds) => {
-          webhooks?.documentChanged(name, userIds)
-          deps.onDocumentChanged?.(name, userIds)
-        },
+        ...(webhooks !== null || deps.onDocumentChanged !== undefined
+          ? {
+              onDocumentChanged: (name: string, userIds: readonly string[]) => {
+                webhooks?.documentChanged(name, userIds)
+                deps.onDocumentChanged?.(name, userIds)
+              },
+            }
+          : {}),
       },
     )
     await new Promise<void>((resolve, reject) => {
@@ -455,9 +390,8 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       })
     })
     state = 'listening'
-    heartbeat = setInterval(() => {
-      for (const connection of connections) connection.heartbeat()
-    }, config.heartbeatIntervalMs)
+    cluster.start(store)
+    heartbeat = setInterval(() => sockets.heartbeat(), config.heartbeatIntervalMs)
     heartbeat.unref()
     const address = http.address() as AddressInfo
     logger.info(
@@ -466,6 +400,8 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         port: address.port,
         storage: config.storage,
         dataDir: config.dataDir,
+        node: cluster.self,
+        cluster: cluster.membership.configured.map((n) => n.id),
       },
       'weft-server listening',
     )
@@ -482,23 +418,23 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     })
     // Tell every client to go away, but take what they sent before they saw that; give up on
     // those that do not answer within the drain time.
-    const drained = Promise.all(
-      [...connections].map((c) => c.goAway(CloseCode.goingAway, 'server shutting down')),
+    await sockets.closeAll(
+      CloseCode.goingAway,
+      'server shutting down',
+      Math.min(2000, config.shutdownTimeoutMs / 2),
     )
-    let drainTimer: NodeJS.Timeout | undefined
-    await Promise.race([
-      drained,
-      new Promise<void>((resolve) => {
-        drainTimer = setTimeout(resolve, Math.min(2000, config.shutdownTimeoutMs / 2))
-      }),
-    ])
-    clearTimeout(drainTimer)
-    for (const connection of [...connections]) connection.terminate()
+    logger.info('sockets closed; stopping cluster links')
+    await cluster.stop()
+    logger.info('storing every document')
     await registry?.closeAll()
     // After the rooms (their last changes and room.closed are events too), before storage.
     await webhooks?.close()
+    logger.info('documents stored; closing storage')
     if (ownsStore && store !== null) await store.close()
     http.closeAllConnections()
+    // Upgraded sockets are not the HTTP server's any more: whatever is left (a node link, a
+    // socket upgraded while shutting down) would keep `close` waiting.
+    for (const socket of rawSockets) socket.destroy()
     wss.close()
     await httpClosed
     state = 'closed'
@@ -520,35 +456,11 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       return registry?.size ?? 0
     },
     get connectionCount() {
-      return connections.size
+      return sockets.servedCount
     },
+    get forwardedCount() {
+      return sockets.forwardedCount
+    },
+    cluster,
   }
-}
-
-/** What user events say about a connection. */
-function peerInfo(connection: Connection): PeerInfo {
-  return {
-    document: connection.docName,
-    connection: connection.id,
-    user: connection.grant.user,
-    access: connection.grant.access,
-  }
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-}
-
-/** Answer an upgrade request with a plain HTTP error and close the socket. */
-function rejectUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = `${message}\n`
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
-      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  )
 }

@@ -4,20 +4,9 @@
  */
 import { ConfigError, OPTIONS, parseConfig, type ServerConfig } from '@weft/sync-server'
 
-/**
- * Cluster options from the cluster issue (`--node-id`, `--cluster-nodes`,
- * `--cluster-secret`), implemented on another branch. Accepted by name until the server's
- * schema has them; then the schema checks their values too, and this list can go.
- */
-export const PENDING_CLUSTER_OPTIONS: readonly string[] = [
-  'WEFT_NODE_ID',
-  'WEFT_CLUSTER_NODES',
-  'WEFT_CLUSTER_SECRET',
-]
-
-/** Environment variable names of the server's options (plus the pending cluster ones). */
+/** Environment variable names of the server's options. */
 export function knownOptionNames(): Set<string> {
-  return new Set([...Object.values(OPTIONS).map((o) => o.env), ...PENDING_CLUSTER_OPTIONS])
+  return new Set(Object.values(OPTIONS).map((o) => o.env))
 }
 
 /**

@@ -2,7 +2,7 @@
  * Every configuration option of the server: one typed schema that parses the command line
  * and the environment, prints `--help` and generates `docs/CONFIG.md`.
  */
-
+import { type ClusterNode, isNodeId, nodeList } from '../cluster/node-list.js'
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../webhooks/webhook-event.js'
 import {
   boolean,
@@ -30,7 +30,15 @@ export interface OptionSpec<T> {
   /** A sentence or two for `--help` and `docs/CONFIG.md`. */
   readonly description: string
   /** Section heading in the docs. */
-  readonly group: 'Network' | 'Security' | 'Storage' | 'Limits' | 'Timing' | 'Logging' | 'Webhooks'
+  readonly group:
+    | 'Network'
+    | 'Security'
+    | 'Storage'
+    | 'Limits'
+    | 'Timing'
+    | 'Cluster'
+    | 'Logging'
+    | 'Webhooks'
 }
 
 const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec
@@ -408,6 +416,42 @@ export const OPTIONS = {
     description:
       'On SIGTERM/SIGINT, the time allowed to store every document and close; past it the process exits with 1.',
   }),
+  nodeId: option({
+    flag: 'node-id',
+    env: 'WEFT_NODE_ID',
+    parser: optionalText,
+    default: null as string | null,
+    group: 'Cluster',
+    description:
+      'This node’s id in `--cluster-nodes` (e.g. the StatefulSet pod name `weft-0`). A node whose id is not in the list owns no document: it hands every stored document over to its owner and forwards every client (how a node leaves the cluster; see docs/ARCHITECTURE.md).',
+  }),
+  clusterNodes: option({
+    flag: 'cluster-nodes',
+    env: 'WEFT_CLUSTER_NODES',
+    parser: nodeList,
+    default: [] as readonly ClusterNode[],
+    group: 'Cluster',
+    description:
+      'Every node of the cluster as `id=url` (`weft-0=http://weft-0.weft:1234,…`), the same list on every node. Each document is owned by one node (rendezvous hash of its name); other nodes forward its clients there. Empty: this server is a cluster of one.',
+  }),
+  clusterSecret: option({
+    flag: 'cluster-secret',
+    env: 'WEFT_CLUSTER_SECRET',
+    parser: optionalText,
+    default: null as string | null,
+    group: 'Cluster',
+    description:
+      'Shared secret (at least 32 characters, not the auth secret) authenticating node-to-node links and forwarded sockets. Required with more than one node. Node traffic is not encrypted unless the node URLs are https.',
+  }),
+  clusterTimeoutMs: option({
+    flag: 'cluster-timeout',
+    env: 'WEFT_CLUSTER_TIMEOUT',
+    parser: duration(100, 600_000),
+    default: 5000,
+    group: 'Cluster',
+    description:
+      'Deadline of one node-to-node step: connecting to a peer, opening a forwarded socket, one request of a hand-off.',
+  }),
   logLevel: option({
     flag: 'log-level',
     env: 'WEFT_LOG_LEVEL',
@@ -556,5 +600,28 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   if (config.webhookRetryMaxMs < config.webhookRetryMinMs) {
     throw new ConfigError('--webhook-retry-max must be at least --webhook-retry-min')
   }
+  validateCluster(config)
   return config
+}
+
+function validateCluster(config: ServerConfig): void {
+  const { nodeId, clusterNodes, clusterSecret } = config
+  if (nodeId !== null && !isNodeId(nodeId)) {
+    throw new ConfigError(
+      '--node-id must be 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    )
+  }
+  if (clusterSecret !== null && clusterSecret.length < 32) {
+    throw new ConfigError('--cluster-secret must be at least 32 characters')
+  }
+  if (clusterSecret !== null && clusterSecret === config.authSecret) {
+    // Otherwise a client token could pass for a node assertion, or the other way round.
+    throw new ConfigError('--cluster-secret must differ from --auth-secret')
+  }
+  if (clusterNodes.length === 0) return
+  if (nodeId === null) throw new ConfigError('--cluster-nodes needs --node-id')
+  const member = clusterNodes.some((n) => n.id === nodeId)
+  if ((clusterNodes.length > 1 || !member) && clusterSecret === null) {
+    throw new ConfigError('--cluster-nodes with more than one node needs --cluster-secret')
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * Admin endpoints (every one requires the admin key):
- * `POST /admin/revoke` closes or downgrades every socket of a user or a document, now.
+ * `POST /admin/revoke` closes or downgrades every socket of a user or a document, now, on
+ * every node of the cluster it can reach (`unreachableNodes` lists the others).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isAdminRequest } from '../auth/admin-key.js'
@@ -11,8 +12,14 @@ import { sendJson } from './send-json.js'
 /** What the admin routes act on. */
 export interface AdminDeps {
   readonly adminKey: string | null
-  /** Revoke; resolves with the number of sockets closed or downgraded. */
-  readonly revoke: (target: RevocationTarget, mode: RevocationMode) => number
+  /**
+   * Revoke on every node; resolves with the number of sockets closed or downgraded and the
+   * cluster nodes that could not be told (empty for a single server).
+   */
+  readonly revoke: (
+    target: RevocationTarget,
+    mode: RevocationMode,
+  ) => Promise<{ affected: number; unreachable: readonly string[] }>
 }
 
 /** Handles `/admin/*`; returns false for other paths. */
@@ -48,8 +55,13 @@ export function createAdminRoutes(
       sendJson(res, 400, { error: parsed, code: 'BAD_REQUEST' })
       return true
     }
-    const affected = deps.revoke(parsed.target, parsed.mode)
-    sendJson(res, 200, { affected, ...parsed.target, mode: parsed.mode })
+    const { affected, unreachable } = await deps.revoke(parsed.target, parsed.mode)
+    sendJson(res, 200, {
+      affected,
+      ...parsed.target,
+      mode: parsed.mode,
+      ...(unreachable.length > 0 ? { unreachableNodes: unreachable } : {}),
+    })
     return true
   }
 }

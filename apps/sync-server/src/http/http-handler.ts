@@ -5,6 +5,13 @@ import type { Registry } from 'prom-client'
 import { sendJson } from './send-json.js'
 import type { StaticHandler } from './static-files.js'
 
+/** A route: handles the request and resolves true, or resolves false for paths not its own. */
+export type HttpRoute = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+) => Promise<boolean>
+
 /** What the HTTP routes read from the server. */
 export interface HttpDeps {
   readonly logger: Logger
@@ -12,12 +19,10 @@ export interface HttpDeps {
   readonly serveStatic: StaticHandler
   /** Why the server is not ready, or null when it is. */
   readonly notReadyReason: () => string | null
+  /** More facts for the `/readyz` answer (for example which cluster peers are unreachable). */
+  readonly readyDetails?: () => Record<string, unknown>
   /** Further routes (admin, API), tried in order before static files; true when handled. */
-  readonly routes?: readonly ((
-    req: IncomingMessage,
-    res: ServerResponse,
-    pathname: string,
-  ) => Promise<boolean>)[]
+  readonly routes?: readonly HttpRoute[]
 }
 
 /** The request listener of the HTTP server. */
@@ -49,10 +54,13 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
       return
     case '/readyz': {
       const reason = deps.notReadyReason()
+      const details = deps.readyDetails?.() ?? {}
       json(
         res,
         reason === null ? 200 : 503,
-        reason === null ? { status: 'ready' } : { status: 'not ready', reason },
+        reason === null
+          ? { status: 'ready', ...details }
+          : { status: 'not ready', reason, ...details },
       )
       return
     }

@@ -32,6 +32,12 @@ export const CloseCode = {
   invalidUpdate: 4422,
   /** Too many frames or bytes, for example before the room finished loading. */
   rateLimited: 4429,
+  /**
+   * The document moved to another node of the cluster (a membership change handed it over), or
+   * this node no longer owns it: reconnect, and the load balancer's node forwards the socket to
+   * the new owner. Outside 4400–4499, so y-websocket reconnects by itself.
+   */
+  documentMoved: 4503,
   /** The socket did not read fast enough and its send buffer passed `maxBufferedBytes`. */
   slowConsumer: 4509,
 } as const

@@ -11,6 +11,11 @@ import { loadRoom, type Room, type RoomDeps, type RoomOptions } from './room.js'
 export interface RoomRegistryDeps extends RoomDeps {
   readonly onRoomLoaded: (name: string) => void
   readonly onRoomUnloaded: (name: string) => void
+  /**
+   * Runs before a document is read from storage; the room loads once it resolves, and fails
+   * to load when it rejects. The cluster merges other nodes' copies of the document here.
+   */
+  readonly beforeLoad?: (name: string) => Promise<void>
 }
 
 /** Registry settings. */
@@ -25,6 +30,21 @@ export interface RoomRegistryOptions {
 /** Too many rooms are in memory to load another one now. */
 export class RoomLimitError extends Error {
   override readonly name = 'RoomLimitError'
+}
+
+/**
+ * The document cannot be served right now (for example it is being handed over between
+ * cluster nodes); clients should retry. The message says why.
+ */
+export class RoomUnavailableError extends Error {
+  override readonly name = 'RoomUnavailableError'
+  /** What the room's clients are closed with: 1013 (try again later) or 4503 (moved). */
+  readonly closeCode: number
+
+  constructor(message: string, options: { closeCode?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause })
+    this.closeCode = options.closeCode ?? 1013
+  }
 }
 
 /** A claim on a room; see `RoomRegistry.acquire`. */
@@ -80,6 +100,46 @@ export class RoomRegistry {
     for (const entry of this.#entries.values()) if (entry.room !== null) yield entry.room
   }
 
+  /** Names of the documents in memory (loaded, loading or unloading). */
+  names(): string[] {
+    return [...this.#entries.keys()]
+  }
+
+  /** Whether the document is in memory (loaded, loading or unloading). */
+  has(name: string): boolean {
+    return this.#entries.has(name)
+  }
+
+  /**
+   * Unload a room now if nobody holds it (instead of after the idle timeout): for rooms that
+   * were loaded only to take a cluster hand-off in.
+   */
+  unloadIfUnused(name: string): void {
+    const entry = this.#entries.get(name)
+    if (entry === undefined || entry.holds > 0 || entry.room === null) return
+    void this.#unload(name, entry, 'idle')
+  }
+
+  /**
+   * Flush and unload a room now, whoever holds it: peers still in it are closed with
+   * `code`. Resolves once its updates are stored and it is gone (at once when not loaded).
+   */
+  async evict(name: string, code: number, reason: string): Promise<void> {
+    const entry = this.#entries.get(name)
+    if (entry === undefined) return
+    if (entry.unloading !== null) return entry.unloading
+    let room: Room
+    try {
+      room = await entry.loading
+    } catch {
+      return // Failed to load: nothing in memory to store.
+    }
+    if (this.#entries.get(name) !== entry) return
+    if (entry.unloading !== null) return entry.unloading
+    room.closePeers(code, reason)
+    return this.#unload(name, entry, 'evicted')
+  }
+
   /**
    * Hold the room of `name`, loading it if nobody else already is. The hold keeps the room
    * loaded until it is released; release every hold exactly once, whether or not `ready`
@@ -126,7 +186,7 @@ export class RoomRegistry {
     const entry: Entry = {
       holds: 0,
       room: null,
-      loading: loadRoom(name, this.#options.room, this.#deps),
+      loading: this.#loadRoom(name),
       idleTimer: null,
       unloading: null,
     }
@@ -139,12 +199,21 @@ export class RoomRegistry {
         if (entry.holds === 0) this.#startIdle(name, entry)
       },
       (error: unknown) => {
-        this.#metrics.roomLoadFailures.inc()
-        this.#logger.error({ err: error, room: name }, 'loading the document failed')
+        if (error instanceof RoomUnavailableError) {
+          this.#logger.warn({ room: name, reason: error.message }, 'document unavailable for now')
+        } else {
+          this.#metrics.roomLoadFailures.inc()
+          this.#logger.error({ err: error, room: name }, 'loading the document failed')
+        }
         this.#remove(name, entry)
       },
     )
     return entry
+  }
+
+  async #loadRoom(name: string): Promise<Room> {
+    if (this.#deps.beforeLoad !== undefined) await this.#deps.beforeLoad(name)
+    return loadRoom(name, this.#options.room, this.#deps)
   }
 
   #release(name: string, entry: Entry): void {
@@ -230,7 +299,11 @@ export class RoomRegistry {
     await Promise.all([...unloads, ...this.#deleting.values()])
   }
 
-  #unload(name: string, entry: Entry, why: 'idle' | 'failed' | 'shutdown'): Promise<void> {
+  #unload(
+    name: string,
+    entry: Entry,
+    why: 'idle' | 'failed' | 'shutdown' | 'evicted',
+  ): Promise<void> {
     if (entry.unloading !== null) return entry.unloading
     this.#cancelIdle(entry)
     const room = entry.room

@@ -86,6 +86,9 @@ class ServerChange {
 
 type Origin = Peer | ServerChange
 
+/** The origin of another node's copy merged in a cluster hand-off. */
+const HANDOFF = new ServerChange('handoff', null)
+
 /** A room the server cannot keep using; its peers should reconnect. */
 export class RoomFailedError extends Error {
   override readonly name = 'RoomFailedError'
@@ -350,6 +353,26 @@ export class Room {
     this.#shut = { code, reason }
     this.closePeers(code, reason)
     this.destroy()
+  }
+
+  /**
+   * Merge another node's copy of this document (a cluster hand-off): stored, then relayed to
+   * every peer, like any update. It was admitted by the node that held it, so the per-client
+   * checks do not apply again; its client-id bindings are kept where they do not conflict.
+   *
+   * @throws {RoomFailedError} when Yjs fails to integrate it.
+   */
+  merge(update: Uint8Array, owners: ReadonlyMap<number, string>): void {
+    this.#assertUsable()
+    try {
+      Y.applyUpdate(this.#doc, update, HANDOFF)
+    } catch (cause) {
+      this.#failed = new RoomFailedError('a merged copy failed to apply', { cause })
+      throw this.#failed
+    }
+    const newOwners = new Map<number, string>()
+    for (const [client, user] of owners) this.#guard.claim(client, user, newOwners)
+    this.#persistence.addOwners(newOwners)
   }
 
   /** Close every peer, for example with 1013 after the room failed. */

@@ -12,7 +12,12 @@ import { CloseCode } from '../protocol/close-codes.js'
 import { decodeClientMessage } from '../protocol/codec.js'
 import { ProtocolError } from '../protocol/protocol-error.js'
 import { type Peer, type Room, RoomFailedError } from '../room/room.js'
-import { type RoomHold, RoomLimitError, type RoomRegistry } from '../room/room-registry.js'
+import {
+  type RoomHold,
+  RoomLimitError,
+  type RoomRegistry,
+  RoomUnavailableError,
+} from '../room/room-registry.js'
 import { AwarenessThrottle, type ThrottleClock } from './awareness-throttle.js'
 import { TokenBucket } from './token-bucket.js'
 
@@ -142,6 +147,8 @@ export class Connection implements Peer {
         if (error instanceof RoomLimitError) {
           deps.metrics.connectionsRefused.inc({ reason: 'max_rooms' })
           this.close(CloseCode.tryAgainLater, 'too many documents open; try again later')
+        } else if (error instanceof RoomUnavailableError) {
+          this.close(error.closeCode, error.message)
         } else {
           this.close(CloseCode.internalError, 'document could not be loaded')
         }

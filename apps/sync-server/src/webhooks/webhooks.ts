@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Access } from '../auth/grant.js'
 import type { ServerConfig } from '../config/options.js'
+import type { PeerInfo } from '../transport/client-sockets.js'
 import { ChangeDebouncer, type CoalescedChange } from './change-debouncer.js'
 import { Deliverer } from './deliverer.js'
 import type { EventQueues, NewQueuedEvent } from './event-queue.js'
@@ -58,16 +59,6 @@ export interface WebhookDeps {
   readonly metrics: WebhookMetrics
   /** Event ids; defaults to random UUIDs. */
   readonly newId?: () => string
-}
-
-/** A connection in a room, as user events report it. */
-export interface PeerInfo {
-  readonly document: string
-  /** The connection id (unique within one server process). */
-  readonly connection: string
-  /** The token subject, or null when authentication is off. */
-  readonly user: string | null
-  readonly access: Access
 }
 
 /** The running webhooks. */
