@@ -151,7 +151,8 @@ describe('deploy/kubernetes', () => {
             ? one('ConfigMap', (m) => m.name === from.configMapKeyRef.name).body.data[
                 from.configMapKeyRef.key
               ]
-            : 's'.repeat(48))
+            : // A distinct stand-in per secret (the server refuses equal cluster and auth secrets).
+              `${from.secretKeyRef.key}-`.padEnd(48, 's'))
     }
     expect(serverEnvProblems(resolved)).toEqual([])
     const { shutdownTimeoutMs } = serverConfig(resolved)
