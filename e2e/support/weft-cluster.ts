@@ -77,6 +77,12 @@ async function stopAll(started: Started[], dirs: string[]): Promise<void> {
 /** A metric of a node (0 when absent), e.g. `weft_forwarded_sockets`. */
 export async function nodeMetric(node: ClusterNodeProcess, name: string): Promise<number> {
   const text = await (await fetch(`${node.url}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
-  return line === undefined ? 0 : Number(line.slice(name.length + 1))
+  // The sum over every series of the family (e.g. weft_connections_open{access="…"}).
+  let sum = 0
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) {
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1))
+    }
+  }
+  return sum
 }
