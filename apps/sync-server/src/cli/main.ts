@@ -42,6 +42,17 @@ async function main(): Promise<number> {
     // too, so mixed editors still see each other. See packages/awareness/README.md.
     validatePresence: createPresenceValidator({ acceptForeign: true }),
   })
+  // Signals are taken from here on, before the "listening" line: a supervisor (or a test) may
+  // send SIGTERM the moment it sees that line. One that arrives while starting is acted on
+  // once the server is up.
+  let stop: ((signal: string) => void) | null = null
+  let early: string | null = null
+  const onSignal = (signal: string): void => {
+    if (stop === null) early ??= signal
+    else stop(signal)
+  }
+  process.once('SIGTERM', () => onSignal('SIGTERM'))
+  process.once('SIGINT', () => onSignal('SIGINT'))
   try {
     await server.listen()
   } catch (error) {
@@ -51,7 +62,7 @@ async function main(): Promise<number> {
   }
 
   return new Promise<number>((resolve) => {
-    const stop = (signal: string): void => {
+    stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down')
       const deadline = setTimeout(() => {
         logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting')
@@ -69,8 +80,7 @@ async function main(): Promise<number> {
         },
       )
     }
-    process.once('SIGTERM', () => stop('SIGTERM'))
-    process.once('SIGINT', () => stop('SIGINT'))
+    if (early !== null) stop(early)
   })
 }
 
