@@ -5,18 +5,22 @@
  * - **Gather before serving.** Before an owner loads a document into memory, it asks every
  *   node it has a link to to `take` it: a node holding a copy closes that room's sockets
  *   (4503, frames already sent are still taken), stores everything, and answers with its whole
- *   stored state. The owner stores that state, and only then loads and serves the room. It
- *   then sends `commit`, and the holder deletes its copy, so a copy is deleted only once the
- *   new owner has it on disk. A node that thinks it owns the document itself refuses: the
+ *   stored state, the ids of its versions and its tombstone. The owner stores the state, then
+ *   fetches each version (`version`, one per request) and stores it (`copy-intake.ts`), and
+ *   only then loads and serves the room. It then sends `commit`, and the holder deletes its
+ *   copy, versions and tombstone included, so a copy is deleted only once the new owner has
+ *   all of it on disk. A node that thinks it owns the document itself refuses: the
  *   load fails with 1013 until the views agree, so two nodes never serve one document while
  *   they can talk to each other.
  * - **Offer what is not yours.** When the view changes or a link opens, each node scans what
- *   it holds (in memory and stored) and `offer`s every document another node owns to that
- *   node, which takes it (into the live room if it is loaded). Failed offers are retried with
- *   back-off; the copy stays until a commit.
+ *   it holds (in memory, stored documents and tombstones) and `offer`s every document another
+ *   node owns to that node, which takes it (into the live room if it is loaded). Failed offers
+ *   are retried with back-off; the copy stays until a commit. Expired tombstones of documents
+ *   others own are dropped instead.
  *
  * Yjs merges are idempotent and commutative, so a state sent twice, or merged into a room that
- * already has part of it, changes nothing.
+ * already has part of it, changes nothing; versions already stored are recognised by what
+ * they record and not stored again (`version-import.ts`).
  */
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
@@ -24,8 +28,18 @@ import type { ServerMetrics } from '../metrics.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { type Room, RoomFailedError } from '../room/room.js'
 import { type RoomHold, RoomUnavailableError } from '../room/room-registry.js'
-import type { DocStore } from '../storage/doc-store.js'
+import type { DocStore, NewVersion, VersionInfo } from '../storage/doc-store.js'
 import { KeyedSerializer } from '../storage/keyed-serializer.js'
+import { byCreation } from '../storage/version-import.js'
+import {
+  CopyDeferredError,
+  type IntakeDeps,
+  type IntakeResult,
+  mergeCopy,
+  StaleCopyError,
+  storeCopy,
+} from './copy-intake.js'
+import { liveTombstone } from './copy-reconcile.js'
 import type { LinkRequest, LinkResponse } from './link-codec.js'
 import type { Membership } from './membership.js'
 import { PeerUnreachableError } from './membership.js'
@@ -66,6 +80,8 @@ export interface HandoffDeps {
   readonly rooms: HandoffRooms
   readonly logger: Logger
   readonly metrics: ServerMetrics
+  /** The current time (the rooms' clock), for tombstones. */
+  readonly now: () => number
   readonly onEvent: (event: HandoffEvent) => void
 }
 
@@ -75,19 +91,32 @@ export interface HandoffOptions {
   readonly timeoutMs: number
   /** Offers in flight at once during a scan. */
   readonly concurrency: number
+  /** `--tombstone-ttl`: how long a deleted document's tombstone counts. */
+  readonly tombstoneMs: number
 }
 
 const MIN_RETRY_MS = 500
 const MAX_RETRY_MS = 30_000
+const EMPTY = new Uint8Array(0)
+
+/** A copy given out and not yet committed. */
+interface Given {
+  /** Names the copy in `version` and `commit` requests. */
+  readonly token: number
+  /** The versions it holds, by id. */
+  readonly versions: ReadonlyMap<number, VersionInfo>
+}
 
 /** The hand-off of one node; see the module comment. */
 export class Handoff {
   readonly #options: HandoffOptions
   readonly #deps: HandoffDeps
-  /** Per document: takes, commits and absorbs run one at a time. */
+  /** Per document, as holder: gives, version reads and commits run one at a time. */
   readonly #serial = new KeyedSerializer()
-  /** Copies given out and not yet committed: document → token of the state sent. */
-  readonly #given = new Map<string, number>()
+  /** Per document, as new owner: copies from several holders are stored one at a time. */
+  readonly #intake = new KeyedSerializer()
+  /** Copies given out and not yet committed, by document. */
+  readonly #given = new Map<string, Given>()
   #nextToken = 1
   /** Documents held here that another node owns, as of the last scan. */
   readonly #foreign = new Set<string>()
@@ -159,8 +188,11 @@ export class Handoff {
         return this.#commit(request.doc, request.token)
       case 'offer':
         return this.#absorb(from, request.doc)
+      case 'version':
+        return this.#sendVersion(request.doc, request.token, request.id)
       case 'revoke':
-        return Promise.reject(new Error('revoke is not a hand-off request'))
+      case 'list':
+        return Promise.reject(new Error(`${request.op} is not a hand-off request`))
       default: {
         const unreachable: never = request
         return Promise.reject(new Error(`unknown request ${JSON.stringify(unreachable)}`))
@@ -208,16 +240,13 @@ export class Handoff {
 
   /** Ask `peer` for its copy of `doc` and store it (into `room` when the room is loaded). */
   async #takeFrom(peer: string, doc: string, room: Room | null): Promise<void> {
-    const { membership, metrics, store, logger } = this.#deps
+    const { membership, metrics, logger } = this.#deps
     let response: LinkResponse
     try {
       // The holder may first have to close a room's sockets and store it: allow for that.
       response = await membership.request(peer, { op: 'take', doc }, this.#options.timeoutMs * 2)
     } catch (error) {
-      // A peer that went away meanwhile is like one that was never reachable: its copy, if
-      // it has one, comes with its offer once it is back.
-      if (error instanceof PeerUnreachableError) return
-      if (error instanceof LinkRequestError && error.reason === 'closed') return
+      if (goneAway(error)) return
       metrics.handoffFailures.inc({ reason: 'error' })
       throw error
     }
@@ -227,33 +256,66 @@ export class Handoff {
       metrics.handoffFailures.inc({ reason: 'refused' })
       throw new Error(`${peer} thinks ${response.owner} owns the document`)
     }
-    const owners = new Map(response.owners)
-    if (room === null) {
-      if (owners.size > 0) {
-        // A client id stays bound to the user who had it here first.
-        for (const client of (await store.load(doc)).clientOwners.keys()) owners.delete(client)
-      }
-      await store.append(doc, [response.update], owners)
-    } else {
-      try {
-        room.merge(response.update, owners)
-      } catch (error) {
-        if (error instanceof RoomFailedError) this.#deps.rooms.discard(room)
-        throw error
-      }
-      await room.flush()
+    const { token } = response
+    let result: IntakeResult
+    try {
+      result = await this.#intake.run(doc, () => {
+        const deps = this.#intakeDeps(peer, doc, token)
+        return room === null ? storeCopy(doc, response, deps) : mergeCopy(room, response, deps)
+      })
+    } catch (error) {
+      // Gone mid-way: what arrived is stored; the rest comes with its next offer.
+      if (goneAway(error)) return
+      if (error instanceof RoomFailedError && room !== null) this.#deps.rooms.discard(room)
+      metrics.handoffFailures.inc({
+        reason: error instanceof CopyDeferredError ? 'deferred' : 'error',
+      })
+      throw error
     }
     metrics.handoffs.inc({ direction: 'taken' })
     logger.debug(
-      { room: doc, from: peer, bytes: response.update.byteLength },
+      { room: doc, from: peer, bytes: result.bytes, versions: result.versions },
       'document taken over',
     )
     this.#deps.onEvent({ kind: 'taken', doc, from: peer })
+    if (!result.complete) {
+      logger.warn(
+        { room: doc, peer },
+        'part of a handed-over copy did not arrive; the holder keeps it and offers it again',
+      )
+      return
+    }
     // Stored: the holder may delete its copy. If this is lost it keeps the copy and offers it
     // again later, which is harmless.
-    membership.request(peer, { op: 'commit', doc, token: response.token }).catch((error) => {
+    membership.request(peer, { op: 'commit', doc, token }).catch((error) => {
       logger.warn({ err: error, room: doc, peer }, 'hand-off commit not delivered; will retry')
     })
+  }
+
+  /** How `copy-intake.ts` fetches versions of `peer`'s copy of `doc` (given with `token`). */
+  #intakeDeps(peer: string, doc: string, token: number): IntakeDeps {
+    const { membership, metrics, store, logger } = this.#deps
+    return {
+      store,
+      metrics,
+      now: this.#deps.now,
+      tombstoneMs: this.#options.tombstoneMs,
+      fetchVersion: async (id): Promise<NewVersion | null> => {
+        const answer = await membership.request(peer, { op: 'version', doc, token, id })
+        if (answer.op !== 'version') throw new Error(`peer answered version with ${answer.op}`)
+        if (answer.result !== 'content') {
+          if (answer.result === 'gone') return null
+          throw new StaleCopyError(`${peer} loaded ${doc} again`)
+        }
+        const { createdAt, label, kind, content } = answer
+        return { createdAt, label, kind, content }
+      },
+      onVersionFailed: (id, error) => {
+        metrics.handoffVersions.inc({ result: 'failed' })
+        metrics.handoffFailures.inc({ reason: 'error' })
+        logger.error({ err: error, room: doc, peer, version: id }, 'a version could not be moved')
+      },
+    }
   }
 
   /** Give this node's copy of `doc` to `to`, which asks because it thinks it owns it. */
@@ -262,20 +324,53 @@ export class Handoff {
     const refused = (): LinkResponse => ({ op: 'take', result: 'refused', owner: membership.self })
     if (membership.ownerOf(doc) === membership.self) return Promise.resolve(refused())
     return this.#serial.run(doc, async (): Promise<LinkResponse> => {
+      // Unloading stores everything, and takes the automatic version due (it moves too).
       if (rooms.has(doc)) await rooms.evict(doc)
       if (membership.ownerOf(doc) === membership.self) return refused()
       const stored = await store.load(doc)
-      if (stored.updates.length === 0 && stored.clientOwners.size === 0) {
-        return { op: 'take', result: 'none' }
+      const versions = (await store.listVersions(doc)).sort(byCreation)
+      const deletedAt = this.#live(stored.deletedAt)
+      if (stored.updates.length === 0 && stored.clientOwners.size === 0 && versions.length === 0) {
+        if (deletedAt === null) {
+          if (stored.deletedAt !== null) await this.#dropExpired(doc)
+          return { op: 'take', result: 'none' }
+        }
       }
       const token = this.#nextToken++
-      this.#given.set(doc, token)
+      this.#given.set(doc, { token, versions: new Map(versions.map((v) => [v.id, v])) })
       const update =
-        stored.updates.length === 1
-          ? (stored.updates[0] as Uint8Array)
-          : Y.mergeUpdates(stored.updates)
-      this.#deps.logger.debug({ room: doc, to, bytes: update.byteLength }, 'handing document over')
-      return { op: 'take', result: 'state', token, update, owners: [...stored.clientOwners] }
+        stored.updates.length === 0
+          ? EMPTY
+          : stored.updates.length === 1
+            ? (stored.updates[0] as Uint8Array)
+            : Y.mergeUpdates(stored.updates)
+      this.#deps.logger.debug(
+        { room: doc, to, bytes: update.byteLength, versions: versions.length, deletedAt },
+        'handing document over',
+      )
+      return {
+        op: 'take',
+        result: 'state',
+        token,
+        update,
+        owners: [...stored.clientOwners],
+        versions: versions.map((v) => v.id),
+        deletedAt,
+        lastModified: stored.lastModified,
+      }
+    })
+  }
+
+  /** Send one version of the copy of `doc` given with `token`. */
+  #sendVersion(doc: string, token: number, id: number): Promise<LinkResponse> {
+    return this.#serial.run(doc, async (): Promise<LinkResponse> => {
+      const given = this.#given.get(doc)
+      if (given?.token !== token) return { op: 'version', result: 'stale' }
+      const info = given.versions.get(id)
+      const content = info === undefined ? null : await this.#deps.store.loadVersion(doc, id)
+      if (info === undefined || content === null) return { op: 'version', result: 'gone' }
+      const { createdAt, label, kind } = info
+      return { op: 'version', result: 'content', createdAt, label, kind, content }
     })
   }
 
@@ -283,19 +378,40 @@ export class Handoff {
   #commit(doc: string, token: number): Promise<LinkResponse> {
     const { membership, rooms, store, metrics } = this.#deps
     return this.#serial.run(doc, async (): Promise<LinkResponse> => {
-      const unchanged = this.#given.get(doc) === token && !rooms.has(doc)
+      const unchanged = this.#given.get(doc)?.token === token && !rooms.has(doc)
       if (!unchanged || membership.ownerOf(doc) === membership.self) {
         return { op: 'commit', deleted: false }
       }
       this.#given.delete(doc)
+      // Content, versions and tombstone: the new owner has all of them now.
       await store.delete(doc)
-      this.#foreign.delete(doc)
-      metrics.foreignDocuments.set(this.#foreign.size)
+      this.#forget(doc)
       metrics.handoffs.inc({ direction: 'given' })
       this.#deps.logger.info({ room: doc }, 'document handed over; local copy deleted')
       this.#deps.onEvent({ kind: 'given', doc })
       return { op: 'commit', deleted: true }
     })
+  }
+
+  /** A tombstone's time if it still counts, else null. */
+  #live(deletedAt: number | null): number | null {
+    return liveTombstone(deletedAt, {
+      nowMs: this.#deps.now(),
+      tombstoneMs: this.#options.tombstoneMs,
+    })
+  }
+
+  /** Delete the expired tombstone of `doc`, a document another node owns (in `#serial`). */
+  async #dropExpired(doc: string): Promise<void> {
+    await this.#deps.store.delete(doc)
+    this.#forget(doc)
+    this.#deps.logger.debug({ room: doc }, 'expired tombstone of a foreign document dropped')
+  }
+
+  /** `doc` is not held here any more. */
+  #forget(doc: string): void {
+    this.#foreign.delete(doc)
+    this.#deps.metrics.foreignDocuments.set(this.#foreign.size)
   }
 
   /** `from` holds `doc`, which this node owns: take its copy. */
@@ -328,6 +444,30 @@ export class Handoff {
         if (membership.ownerOf(name) !== self) this.#foreign.add(name)
       after = page.next
     } while (after !== undefined && !this.#stopped)
+    // A deleted document is only a tombstone: it moves too (its new owner must go on refusing
+    // stale clients), unless it expired.
+    const expired: string[] = []
+    after = undefined
+    do {
+      const page = await store.listTombstones(
+        after === undefined ? { limit: 500 } : { after, limit: 500 },
+      )
+      for (const { name, deletedAt } of page.tombstones) {
+        if (membership.ownerOf(name) === self || this.#foreign.has(name)) continue
+        if (this.#live(deletedAt) === null) expired.push(name)
+        else this.#foreign.add(name)
+      }
+      after = page.next
+    } while (after !== undefined && !this.#stopped)
+    for (const name of expired) {
+      await this.#serial.run(name, async () => {
+        const stored = await store.load(name)
+        const bare = stored.updates.length === 0 && stored.clientOwners.size === 0
+        if (bare && membership.ownerOf(name) !== self && this.#live(stored.deletedAt) === null) {
+          if (stored.deletedAt !== null) await this.#dropExpired(name)
+        }
+      })
+    }
     metrics.foreignDocuments.set(this.#foreign.size)
     if (this.#foreign.size === 0) {
       this.#retryMs = MIN_RETRY_MS
@@ -377,4 +517,12 @@ export class Handoff {
     this.#retryTimer.unref()
     this.#retryMs = Math.min(this.#retryMs * 2, MAX_RETRY_MS)
   }
+}
+
+/** A peer that went away is like one that was never reachable: its copy comes with its offer. */
+function goneAway(error: unknown): boolean {
+  return (
+    error instanceof PeerUnreachableError ||
+    (error instanceof LinkRequestError && error.reason === 'closed')
+  )
 }
