@@ -70,7 +70,10 @@ export type HandoffEvent =
   | { readonly kind: 'taken'; readonly doc: string; readonly from: string }
   /** This node deleted its copy of `doc`: its new owner has it on disk. */
   | { readonly kind: 'given'; readonly doc: string }
-  /** A scan ended; `foreign` documents held here still belong elsewhere. */
+  /**
+   * A scan ended (`Handoff.settled` is up to date); `foreign` documents held here still belong
+   * elsewhere.
+   */
   | { readonly kind: 'scanned'; readonly foreign: number }
 
 /** Services of the hand-off. */
@@ -223,6 +226,9 @@ export class Handoff {
         if (this.#rescan) {
           this.#rescan = false
           this.rebalance()
+        } else {
+          // After the state above, so `settled` is current for whoever listens.
+          this.#deps.onEvent({ kind: 'scanned', foreign: this.#foreign.size })
         }
       })
   }
@@ -471,7 +477,6 @@ export class Handoff {
     metrics.foreignDocuments.set(this.#foreign.size)
     if (this.#foreign.size === 0) {
       this.#retryMs = MIN_RETRY_MS
-      this.#deps.onEvent({ kind: 'scanned', foreign: 0 })
       return
     }
     logger.info({ documents: this.#foreign.size }, 'offering documents to their owners')
@@ -503,7 +508,6 @@ export class Handoff {
     }
     await Promise.all(Array.from({ length: this.#options.concurrency }, worker))
     metrics.foreignDocuments.set(this.#foreign.size)
-    this.#deps.onEvent({ kind: 'scanned', foreign: this.#foreign.size })
     if (failures > 0 || this.#foreign.size > 0) this.#scheduleRetry()
     else this.#retryMs = MIN_RETRY_MS
   }
