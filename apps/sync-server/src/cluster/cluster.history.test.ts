@@ -204,6 +204,42 @@ describe('hand-off of a document’s history', () => {
   })
 })
 
+describe('hand-off of a history larger than a link frame', () => {
+  it('keeps a version too large for a node link on the old node, and moves the rest', async () => {
+    const { p3, n1, n2, plan } = await twoOfThree(null)
+    const [doc] = movingDocs('large', 1) as [string]
+    const api = docApi(n1.httpUrl, doc)
+    expect((await api.put('x'.repeat(200_000))).status).toBe(200)
+    expect((await api.save('big')).status).toBe(201)
+    expect((await api.save('big again')).status).toBe(201)
+    expect((await api.put('small now')).status).toBe(200)
+    expect((await api.save('small')).status).toBe(201)
+    // The limits were lowered since (every node of the new view has the new ones): the big
+    // versions no longer fit in one link frame, the document and the small version do.
+    const small = { maxFrameBytes: 16 * 1024, maxDocBytes: 32 * 1024, maxBufferedBytes: 64 * 1024 }
+    const holderPlan = plan.find((p) => p.id === ownerOf(doc, TWO)) as PlannedNode
+    const [before, other] = holderPlan.id === 'n1' ? [n1, n2] : [n2, n1]
+    await before.server.close()
+    const holder = await startServer(cleanup, nodeConfig(holderPlan, membersOf(plan), small))
+    let taken = false
+    const n3 = await startServer(cleanup, nodeConfig(p3, membersOf(plan), small))
+    n3.server.cluster.events.on('handoff', (event) => {
+      if (event.kind === 'taken' && event.doc === doc) taken = true
+    })
+    await linked([holder, other, n3])
+    await until(() => taken, { alsoOn: [[n3.server.cluster.events, 'handoff']] }, 'taken')
+
+    expect(await (await docApi(n3.httpUrl, doc).get('text')).text()).toBe('small now')
+    expect((await docApi(n3.httpUrl, doc).versions()).map((v) => v.label)).toEqual(['small'])
+    expect(await counterValue(n3, 'handoffVersions', { result: 'failed' })).toBe(2)
+    // Not committed: the old node keeps everything, big versions included, and offers it again.
+    expect(holder.server.cluster.status().foreignDocuments).toBe(1)
+    expect(holder.server.cluster.membership.isReachable('n3')).toBe(true)
+    await Promise.all([holder, other, n3].map((s) => s.server.close()))
+    expect(await leftOf(holderPlan.dataDir, doc)).toMatchObject({ versions: 3 })
+  })
+})
+
 describe('hand-off of a deleted document', () => {
   it('keeps refusing stale clients with 4410 after its owner changed; drops an expired tombstone', async () => {
     const clock = createManualClock(Date.UTC(2025, 5, 1))

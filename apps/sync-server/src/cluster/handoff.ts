@@ -23,14 +23,13 @@
  * they record and not stored again (`version-import.ts`).
  */
 import type { Logger } from 'pino'
-import * as Y from 'yjs'
 import type { ServerMetrics } from '../metrics.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { type Room, RoomFailedError } from '../room/room.js'
 import { type RoomHold, RoomUnavailableError } from '../room/room-registry.js'
-import type { DocStore, NewVersion, VersionInfo } from '../storage/doc-store.js'
+import type { DocStore, NewVersion } from '../storage/doc-store.js'
 import { KeyedSerializer } from '../storage/keyed-serializer.js'
-import { byCreation } from '../storage/version-import.js'
+import { CopyGiver } from './copy-giver.js'
 import {
   CopyDeferredError,
   type IntakeDeps,
@@ -39,7 +38,6 @@ import {
   StaleCopyError,
   storeCopy,
 } from './copy-intake.js'
-import { liveTombstone } from './copy-reconcile.js'
 import type { LinkRequest, LinkResponse } from './link-codec.js'
 import type { Membership } from './membership.js'
 import { PeerUnreachableError } from './membership.js'
@@ -100,27 +98,15 @@ export interface HandoffOptions {
 
 const MIN_RETRY_MS = 500
 const MAX_RETRY_MS = 30_000
-const EMPTY = new Uint8Array(0)
-
-/** A copy given out and not yet committed. */
-interface Given {
-  /** Names the copy in `version` and `commit` requests. */
-  readonly token: number
-  /** The versions it holds, by id. */
-  readonly versions: ReadonlyMap<number, VersionInfo>
-}
 
 /** The hand-off of one node; see the module comment. */
 export class Handoff {
   readonly #options: HandoffOptions
   readonly #deps: HandoffDeps
-  /** Per document, as holder: gives, version reads and commits run one at a time. */
-  readonly #serial = new KeyedSerializer()
+  /** The holder's side: this node's copies given to their owners. */
+  readonly #giver: CopyGiver
   /** Per document, as new owner: copies from several holders are stored one at a time. */
   readonly #intake = new KeyedSerializer()
-  /** Copies given out and not yet committed, by document. */
-  readonly #given = new Map<string, Given>()
-  #nextToken = 1
   /** Documents held here that another node owns, as of the last scan. */
   readonly #foreign = new Set<string>()
   #scanning: Promise<void> | null = null
@@ -134,6 +120,14 @@ export class Handoff {
   constructor(options: HandoffOptions, deps: HandoffDeps) {
     this.#options = options
     this.#deps = deps
+    this.#giver = new CopyGiver(options, {
+      ...deps,
+      onGiven: (doc) => {
+        this.#forget(doc)
+        deps.onEvent({ kind: 'given', doc })
+      },
+      onDropped: (doc) => this.#forget(doc),
+    })
   }
 
   /** Documents stored here that another node owns, still to be handed over. */
@@ -179,20 +173,20 @@ export class Handoff {
 
   /** A room for `doc` was loaded here: a copy given out before is no longer the latest. */
   roomLoaded(doc: string): void {
-    this.#given.delete(doc)
+    this.#giver.invalidate(doc)
   }
 
   /** Answer a peer's hand-off request. */
   answer(from: string, request: LinkRequest): Promise<LinkResponse> {
     switch (request.op) {
       case 'take':
-        return this.#give(from, request.doc)
+        return this.#giver.give(from, request.doc)
       case 'commit':
-        return this.#commit(request.doc, request.token)
+        return this.#giver.commit(request.doc, request.token)
       case 'offer':
         return this.#absorb(from, request.doc)
       case 'version':
-        return this.#sendVersion(request.doc, request.token, request.id)
+        return this.#giver.sendVersion(request.doc, request.token, request.id)
       case 'revoke':
       case 'list':
         return Promise.reject(new Error(`${request.op} is not a hand-off request`))
@@ -324,102 +318,6 @@ export class Handoff {
     }
   }
 
-  /** Give this node's copy of `doc` to `to`, which asks because it thinks it owns it. */
-  #give(to: string, doc: string): Promise<LinkResponse> {
-    const { membership, rooms, store } = this.#deps
-    const refused = (): LinkResponse => ({ op: 'take', result: 'refused', owner: membership.self })
-    if (membership.ownerOf(doc) === membership.self) return Promise.resolve(refused())
-    return this.#serial.run(doc, async (): Promise<LinkResponse> => {
-      // Unloading stores everything, and takes the automatic version due (it moves too).
-      if (rooms.has(doc)) await rooms.evict(doc)
-      if (membership.ownerOf(doc) === membership.self) return refused()
-      const stored = await store.load(doc)
-      const versions = (await store.listVersions(doc)).sort(byCreation)
-      const deletedAt = this.#live(stored.deletedAt)
-      if (stored.updates.length === 0 && stored.clientOwners.size === 0 && versions.length === 0) {
-        if (deletedAt === null) {
-          if (stored.deletedAt !== null) await this.#dropExpired(doc)
-          return { op: 'take', result: 'none' }
-        }
-      }
-      const token = this.#nextToken++
-      this.#given.set(doc, { token, versions: new Map(versions.map((v) => [v.id, v])) })
-      const update =
-        stored.updates.length === 0
-          ? EMPTY
-          : stored.updates.length === 1
-            ? (stored.updates[0] as Uint8Array)
-            : Y.mergeUpdates(stored.updates)
-      this.#deps.logger.debug(
-        { room: doc, to, bytes: update.byteLength, versions: versions.length, deletedAt },
-        'handing document over',
-      )
-      return {
-        op: 'take',
-        result: 'state',
-        token,
-        update,
-        owners: [...stored.clientOwners],
-        versions: versions.map((v) => v.id),
-        deletedAt,
-        lastModified: stored.lastModified,
-      }
-    })
-  }
-
-  /** Send one version of the copy of `doc` given with `token`. */
-  #sendVersion(doc: string, token: number, id: number): Promise<LinkResponse> {
-    return this.#serial.run(doc, async (): Promise<LinkResponse> => {
-      const given = this.#given.get(doc)
-      if (given?.token !== token) return { op: 'version', result: 'stale' }
-      const info = given.versions.get(id)
-      const content = info === undefined ? null : await this.#deps.store.loadVersion(doc, id)
-      if (info === undefined || content === null) return { op: 'version', result: 'gone' }
-      const { createdAt, label, kind } = info
-      return { op: 'version', result: 'content', createdAt, label, kind, content }
-    })
-  }
-
-  /** The new owner stored the copy given with `token`: delete it, unless it changed since. */
-  #commit(doc: string, token: number): Promise<LinkResponse> {
-    const { membership, rooms, store, metrics } = this.#deps
-    return this.#serial.run(doc, async (): Promise<LinkResponse> => {
-      const unchanged = this.#given.get(doc)?.token === token && !rooms.has(doc)
-      if (!unchanged || membership.ownerOf(doc) === membership.self) {
-        return { op: 'commit', deleted: false }
-      }
-      this.#given.delete(doc)
-      // Content, versions and tombstone: the new owner has all of them now.
-      await store.delete(doc)
-      this.#forget(doc)
-      metrics.handoffs.inc({ direction: 'given' })
-      this.#deps.logger.info({ room: doc }, 'document handed over; local copy deleted')
-      this.#deps.onEvent({ kind: 'given', doc })
-      return { op: 'commit', deleted: true }
-    })
-  }
-
-  /** A tombstone's time if it still counts, else null. */
-  #live(deletedAt: number | null): number | null {
-    return liveTombstone(deletedAt, {
-      nowMs: this.#deps.now(),
-      tombstoneMs: this.#options.tombstoneMs,
-    })
-  }
-
-  /** Delete the expired tombstone of `doc`, a document another node owns (in `#serial`). */
-  async #dropExpired(doc: string): Promise<void> {
-    await this.#deps.store.delete(doc)
-    this.#forget(doc)
-    this.#deps.logger.debug({ room: doc }, 'expired tombstone of a foreign document dropped')
-  }
-
-  /** `doc` is not held here any more. */
-  #forget(doc: string): void {
-    this.#foreign.delete(doc)
-    this.#deps.metrics.foreignDocuments.set(this.#foreign.size)
-  }
-
   /** `from` holds `doc`, which this node owns: take its copy. */
   async #absorb(from: string, doc: string): Promise<LinkResponse> {
     const { membership, rooms } = this.#deps
@@ -460,20 +358,12 @@ export class Handoff {
       )
       for (const { name, deletedAt } of page.tombstones) {
         if (membership.ownerOf(name) === self || this.#foreign.has(name)) continue
-        if (this.#live(deletedAt) === null) expired.push(name)
+        if (this.#giver.live(deletedAt) === null) expired.push(name)
         else this.#foreign.add(name)
       }
       after = page.next
     } while (after !== undefined && !this.#stopped)
-    for (const name of expired) {
-      await this.#serial.run(name, async () => {
-        const stored = await store.load(name)
-        const bare = stored.updates.length === 0 && stored.clientOwners.size === 0
-        if (bare && membership.ownerOf(name) !== self && this.#live(stored.deletedAt) === null) {
-          if (stored.deletedAt !== null) await this.#dropExpired(name)
-        }
-      })
-    }
+    for (const name of expired) await this.#giver.dropIfExpired(name)
     metrics.foreignDocuments.set(this.#foreign.size)
     if (this.#foreign.size === 0) {
       this.#retryMs = MIN_RETRY_MS
@@ -510,6 +400,12 @@ export class Handoff {
     metrics.foreignDocuments.set(this.#foreign.size)
     if (failures > 0 || this.#foreign.size > 0) this.#scheduleRetry()
     else this.#retryMs = MIN_RETRY_MS
+  }
+
+  /** `doc` is not held here any more. */
+  #forget(doc: string): void {
+    this.#foreign.delete(doc)
+    this.#deps.metrics.foreignDocuments.set(this.#foreign.size)
   }
 
   #scheduleRetry(): void {
