@@ -6,14 +6,16 @@
  * waits on hand-off events, never on time.
  */
 import { cp } from 'node:fs/promises'
+import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import type { ServerConfig } from '../config/options.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { openLevelDbStore } from '../storage/leveldb-store.js'
-import { counterValue, docApi, type VersionJson } from '../test-support/cluster-api.js'
+import { counterValue, docApi, listDocs, type VersionJson } from '../test-support/cluster-api.js'
 import {
+  CLUSTER_SECRET,
   linked,
   membersOf,
   nodeConfig,
@@ -33,6 +35,13 @@ import {
   tempDir,
   until,
 } from '../test-support/harness.js'
+import {
+  decodeLinkMessage,
+  encodeLinkMessage,
+  type LinkMessage,
+  type LinkRequest,
+} from './link-codec.js'
+import { createNodeAuth, NODE_AUTH_HEADER } from './node-auth.js'
 import { ownerOf } from './owner-of.js'
 
 const cleanup = new Cleanup()
@@ -305,5 +314,77 @@ describe('hand-off of a deleted document', () => {
       versions: 0,
       tombstones: [deleted],
     })
+  })
+})
+
+describe('nodes of an older release', () => {
+  it('keeps the history of a copy an older node took, and names it in listings', async () => {
+    // n1 stores a document with a version; then the cluster gets a node "old" of the first
+    // release of the link messages (played here by a raw link), which owns the document.
+    const [p1, pOld] = await planNodes(cleanup, ['n1', 'old'])
+    if (p1 === undefined || pOld === undefined) throw new Error('no nodes')
+    const alone = await startServer(cleanup, nodeConfig(p1, membersOf([p1])))
+    let doc = 'legacy-0'
+    for (let i = 1; ownerOf(doc, ['n1', 'old']) !== 'old'; i++) doc = `legacy-${i}`
+    expect((await docApi(alone.httpUrl, doc).put('kept')).status).toBe(200)
+    expect((await docApi(alone.httpUrl, doc).save('history')).status).toBe(201)
+    await alone.server.close()
+    const n1 = await startServer(cleanup, nodeConfig(p1, membersOf([p1, pOld])))
+
+    const token = await createNodeAuth(CLUSTER_SECRET).sign({ kind: 'link', from: 'old' }, 'n1')
+    const link = new WebSocket(`${n1.wsUrl}/.weft/link`, { headers: { [NODE_AUTH_HEADER]: token } })
+    cleanup.add(() => link.terminate())
+    const answers = new Map<number, (message: LinkMessage) => void>()
+    link.on('message', (data: Buffer) => {
+      const message = decodeLinkMessage(data)
+      if (message.type === 'response' || message.type === 'error') {
+        answers.get(message.id)?.(message)
+      } else if (message.type === 'request' && message.request.op === 'offer') {
+        link.send(
+          encodeLinkMessage({
+            type: 'response',
+            id: message.id,
+            response: { op: 'offer', result: 'absorbed' },
+          }),
+        )
+      }
+    })
+    await new Promise((resolve) => link.once('open', resolve))
+    // A hello of revision 1: no `protocol`.
+    const hello = encoding.createEncoder()
+    encoding.writeVarString(
+      hello,
+      JSON.stringify({ type: 'hello', node: 'old', members: membersOf([p1, pOld]) }),
+    )
+    encoding.writeVarUint8Array(hello, new Uint8Array(0))
+    link.send(encoding.toUint8Array(hello))
+    let nextId = 1
+    const ask = (request: LinkRequest): Promise<LinkMessage> => {
+      const id = nextId++
+      const answered = new Promise<LinkMessage>((resolve) => answers.set(id, resolve))
+      link.send(encodeLinkMessage({ type: 'request', id, request }))
+      return answered
+    }
+    await until(
+      () => n1.server.cluster.membership.peerProtocol('old') === 1,
+      { alsoOn: [[n1.server.cluster.events, 'change']] },
+      'n1 linked with the old node',
+    )
+
+    const take = await ask({ op: 'take', doc })
+    if (take.type !== 'response' || take.response.op !== 'take') throw new Error('no take')
+    expect(take.response).toMatchObject({ result: 'state', versions: [1] })
+    if (take.response.result !== 'state') throw new Error('no state')
+    // The old node stored the content and commits: n1 keeps the version it could not take.
+    const commit = await ask({ op: 'commit', doc, token: take.response.token })
+    expect(commit).toMatchObject({ type: 'response', response: { op: 'commit', deleted: false } })
+    expect(n1.server.cluster.status().foreignDocuments).toBe(1)
+    // It cannot list: a listing says its documents may be missing.
+    const listing = await listDocs(n1.httpUrl)
+    expect(listing).toMatchObject({ incomplete: true, unreachableNodes: ['old'] })
+
+    link.terminate()
+    await n1.server.close()
+    expect(await leftOf(p1.dataDir, doc)).toMatchObject({ versions: 1 })
   })
 })

@@ -19,7 +19,7 @@ import { type DocStore, StoreClosedError, type StoredDocPage } from '../storage/
 import { mergeDocPages, type NodeDocPage } from './doc-listing.js'
 import { Handoff, type HandoffEvent, type HandoffRooms } from './handoff.js'
 import { forwardHttpRequest } from './http-forwarder.js'
-import type { LinkRequest, LinkResponse } from './link-codec.js'
+import { HISTORY_REVISION, type LinkRequest, type LinkResponse } from './link-codec.js'
 import { Membership, type MembershipEvent } from './membership.js'
 import { createNodeAuth, type NodeAuth, type NodeAuthCheck, nodeAssertionOf } from './node-auth.js'
 import type { ClusterNode } from './node-list.js'
@@ -44,8 +44,6 @@ export type ClusterConfig = Pick<
   | 'tombstoneTtlMs'
 >
 
-/** Link revision that has the `list` request (see `LINK_PROTOCOL`). */
-const LIST_PROTOCOL = 2
 /** Most documents one node lists per request. */
 const MAX_LIST_LIMIT = 1000
 
@@ -370,7 +368,7 @@ export class Cluster {
     if (!this.membership.clustered) return store.list(query)
     const unreachable = new Set(this.membership.unreachable())
     const ask = async (peer: string): Promise<NodeDocPage | null> => {
-      if (this.membership.peerProtocol(peer) < LIST_PROTOCOL) {
+      if (this.membership.peerProtocol(peer) < HISTORY_REVISION) {
         unreachable.add(peer) // Runs a release that cannot list.
         return null
       }

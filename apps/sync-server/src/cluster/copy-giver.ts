@@ -16,7 +16,7 @@ import { KeyedSerializer } from '../storage/keyed-serializer.js'
 import { byCreation } from '../storage/version-import.js'
 import { liveTombstone } from './copy-reconcile.js'
 import type { HandoffRooms } from './handoff.js'
-import type { LinkResponse } from './link-codec.js'
+import { HISTORY_REVISION, type LinkResponse } from './link-codec.js'
 import type { Membership } from './membership.js'
 
 /** Services of the giver. */
@@ -39,6 +39,8 @@ interface Given {
   readonly token: number
   /** The versions it holds, by id. */
   readonly versions: ReadonlyMap<number, VersionInfo>
+  /** Whether it holds a live tombstone. */
+  readonly deleted: boolean
 }
 
 const EMPTY = new Uint8Array(0)
@@ -85,7 +87,11 @@ export class CopyGiver {
         return { op: 'take', result: 'none' }
       }
       const token = this.#nextToken++
-      this.#given.set(doc, { token, versions: new Map(versions.map((v) => [v.id, v])) })
+      this.#given.set(doc, {
+        token,
+        versions: new Map(versions.map((v) => [v.id, v])),
+        deleted: deletedAt !== null,
+      })
       const update =
         stored.updates.length === 0
           ? EMPTY
@@ -122,12 +128,25 @@ export class CopyGiver {
     })
   }
 
-  /** Answer `commit`: the new owner stored the copy given with `token`; delete it here. */
-  commit(doc: string, token: number): Promise<LinkResponse> {
+  /** Answer `commit` from `from`: it stored the copy given with `token`; delete it here. */
+  commit(from: string, doc: string, token: number): Promise<LinkResponse> {
     const { membership, rooms, store, metrics } = this.#deps
     return this.#serial.run(doc, async (): Promise<LinkResponse> => {
-      const unchanged = this.#given.get(doc)?.token === token && !rooms.has(doc)
+      const given = this.#given.get(doc)
+      const unchanged = given?.token === token && !rooms.has(doc)
       if (!unchanged || membership.ownerOf(doc) === membership.self) {
+        return { op: 'commit', deleted: false }
+      }
+      if (
+        membership.peerProtocol(from) < HISTORY_REVISION &&
+        (given.versions.size > 0 || given.deleted)
+      ) {
+        // An older release took the content only: keep the history until it is upgraded and
+        // takes the copy again.
+        this.#deps.logger.warn(
+          { room: doc, peer: from },
+          'keeping versions an older node cannot take',
+        )
         return { op: 'commit', deleted: false }
       }
       this.#given.delete(doc)

@@ -38,7 +38,7 @@ import {
   StaleCopyError,
   storeCopy,
 } from './copy-intake.js'
-import type { LinkRequest, LinkResponse } from './link-codec.js'
+import { HISTORY_REVISION, type LinkRequest, type LinkResponse } from './link-codec.js'
 import type { Membership } from './membership.js'
 import { PeerUnreachableError } from './membership.js'
 import { LinkRequestError } from './node-link.js'
@@ -182,7 +182,7 @@ export class Handoff {
       case 'take':
         return this.#giver.give(from, request.doc)
       case 'commit':
-        return this.#giver.commit(request.doc, request.token)
+        return this.#giver.commit(from, request.doc, request.token)
       case 'offer':
         return this.#absorb(from, request.doc)
       case 'version':
@@ -282,6 +282,14 @@ export class Handoff {
       logger.warn(
         { room: doc, peer },
         'part of a handed-over copy did not arrive; the holder keeps it and offers it again',
+      )
+      return
+    }
+    if (membership.peerProtocol(peer) < HISTORY_REVISION) {
+      // An older release sends no versions or tombstone: a commit would delete them unseen.
+      logger.warn(
+        { room: doc, peer },
+        'copy taken from a node of an older release; it keeps its copy until it is upgraded',
       )
       return
     }

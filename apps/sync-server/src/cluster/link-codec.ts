@@ -29,6 +29,9 @@ import type { ClusterNode } from './node-list.js'
  */
 export const LINK_PROTOCOL = 2
 
+/** The first revision whose `take` carries versions and tombstones, and that answers `list`. */
+export const HISTORY_REVISION = 2
+
 /** A document in a node's page of a cluster-wide listing. */
 export interface ListedDoc {
   readonly name: string
