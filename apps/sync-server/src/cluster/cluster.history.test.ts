@@ -40,6 +40,7 @@ import {
   encodeLinkMessage,
   type LinkMessage,
   type LinkRequest,
+  type LinkResponse,
 } from './link-codec.js'
 import { createNodeAuth, NODE_AUTH_HEADER } from './node-auth.js'
 import { ownerOf } from './owner-of.js'
@@ -317,6 +318,68 @@ describe('hand-off of a deleted document', () => {
   })
 })
 
+/** A node played by a raw link to `server`: it says hello, asks, and answers with `answer`. */
+async function rawPeer(
+  server: RunningServer,
+  id: string,
+  members: readonly PlannedNode[],
+  options: {
+    /** Omitted: a hello of revision 1 (no `protocol`). */
+    protocol?: number
+    answer?: (request: LinkRequest) => LinkResponse | null
+  } = {},
+) {
+  const token = await createNodeAuth(CLUSTER_SECRET).sign({ kind: 'link', from: id }, 'n1')
+  const link = new WebSocket(`${server.wsUrl}/.weft/link`, {
+    headers: { [NODE_AUTH_HEADER]: token },
+  })
+  cleanup.add(() => link.terminate())
+  const answers = new Map<number, (message: LinkMessage) => void>()
+  const requests: LinkRequest[] = []
+  const closed = new Promise<number>((resolve) => link.on('close', resolve))
+  link.on('message', (data: Buffer) => {
+    const message = decodeLinkMessage(data)
+    if (message.type === 'response' || message.type === 'error') {
+      answers.get(message.id)?.(message)
+    } else if (message.type === 'request') {
+      requests.push(message.request)
+      const response = options.answer?.(message.request) ?? null
+      if (response !== null)
+        link.send(encodeLinkMessage({ type: 'response', id: message.id, response }))
+    }
+  })
+  await new Promise((resolve) => link.once('open', resolve))
+  const hello = encoding.createEncoder()
+  const announced = membersOf(members)
+  encoding.writeVarString(
+    hello,
+    JSON.stringify(
+      options.protocol === undefined
+        ? { type: 'hello', node: id, members: announced }
+        : { type: 'hello', node: id, members: announced, protocol: options.protocol },
+    ),
+  )
+  encoding.writeVarUint8Array(hello, new Uint8Array(0))
+  link.send(encoding.toUint8Array(hello))
+  await until(
+    () => server.server.cluster.membership.isReachable(id),
+    { alsoOn: [[server.server.cluster.events, 'change']] },
+    `linked with ${id}`,
+  )
+  let nextId = 1
+  return {
+    requests,
+    closed,
+    ask(request: LinkRequest): Promise<LinkMessage> {
+      const requestId = nextId++
+      const answered = new Promise<LinkMessage>((resolve) => answers.set(requestId, resolve))
+      link.send(encodeLinkMessage({ type: 'request', id: requestId, request }))
+      return answered
+    },
+    close: () => link.terminate(),
+  }
+}
+
 describe('nodes of an older release', () => {
   it('keeps the history of a copy an older node took, and names it in listings', async () => {
     // n1 stores a document with a version; then the cluster gets a node "old" of the first
@@ -330,61 +393,72 @@ describe('nodes of an older release', () => {
     expect((await docApi(alone.httpUrl, doc).save('history')).status).toBe(201)
     await alone.server.close()
     const n1 = await startServer(cleanup, nodeConfig(p1, membersOf([p1, pOld])))
-
-    const token = await createNodeAuth(CLUSTER_SECRET).sign({ kind: 'link', from: 'old' }, 'n1')
-    const link = new WebSocket(`${n1.wsUrl}/.weft/link`, { headers: { [NODE_AUTH_HEADER]: token } })
-    cleanup.add(() => link.terminate())
-    const answers = new Map<number, (message: LinkMessage) => void>()
-    link.on('message', (data: Buffer) => {
-      const message = decodeLinkMessage(data)
-      if (message.type === 'response' || message.type === 'error') {
-        answers.get(message.id)?.(message)
-      } else if (message.type === 'request' && message.request.op === 'offer') {
-        link.send(
-          encodeLinkMessage({
-            type: 'response',
-            id: message.id,
-            response: { op: 'offer', result: 'absorbed' },
-          }),
-        )
-      }
+    const old = await rawPeer(n1, 'old', [p1, pOld], {
+      answer: (r) => (r.op === 'offer' ? { op: 'offer', result: 'absorbed' } : null),
     })
-    await new Promise((resolve) => link.once('open', resolve))
-    // A hello of revision 1: no `protocol`.
-    const hello = encoding.createEncoder()
-    encoding.writeVarString(
-      hello,
-      JSON.stringify({ type: 'hello', node: 'old', members: membersOf([p1, pOld]) }),
-    )
-    encoding.writeVarUint8Array(hello, new Uint8Array(0))
-    link.send(encoding.toUint8Array(hello))
-    let nextId = 1
-    const ask = (request: LinkRequest): Promise<LinkMessage> => {
-      const id = nextId++
-      const answered = new Promise<LinkMessage>((resolve) => answers.set(id, resolve))
-      link.send(encodeLinkMessage({ type: 'request', id, request }))
-      return answered
-    }
-    await until(
-      () => n1.server.cluster.membership.peerProtocol('old') === 1,
-      { alsoOn: [[n1.server.cluster.events, 'change']] },
-      'n1 linked with the old node',
-    )
 
-    const take = await ask({ op: 'take', doc })
+    const take = await old.ask({ op: 'take', doc })
     if (take.type !== 'response' || take.response.op !== 'take') throw new Error('no take')
     expect(take.response).toMatchObject({ result: 'state', versions: [1] })
     if (take.response.result !== 'state') throw new Error('no state')
     // The old node stored the content and commits: n1 keeps the version it could not take.
-    const commit = await ask({ op: 'commit', doc, token: take.response.token })
+    const commit = await old.ask({ op: 'commit', doc, token: take.response.token })
     expect(commit).toMatchObject({ type: 'response', response: { op: 'commit', deleted: false } })
     expect(n1.server.cluster.status().foreignDocuments).toBe(1)
     // It cannot list: a listing says its documents may be missing.
     const listing = await listDocs(n1.httpUrl)
     expect(listing).toMatchObject({ incomplete: true, unreachableNodes: ['old'] })
 
-    link.terminate()
+    old.close()
     await n1.server.close()
     expect(await leftOf(p1.dataDir, doc)).toMatchObject({ versions: 1 })
+  })
+})
+
+describe('node link frames', () => {
+  it('takes a copy larger than --max-frame-bytes over a link the holder opened', async () => {
+    // The holder dialled; n1 cannot dial it: the answer arrives on the link n1 accepted.
+    const [p1, pHolder] = await planNodes(cleanup, ['n1', 'holder'])
+    if (p1 === undefined || pHolder === undefined) throw new Error('no nodes')
+    const limits = {
+      maxFrameBytes: 16 * 1024,
+      maxDocBytes: 512 * 1024,
+      maxBufferedBytes: 1024 * 1024,
+    }
+    const n1 = await startServer(cleanup, nodeConfig(p1, membersOf([p1, pHolder]), limits))
+    let doc = 'big-0'
+    for (let i = 1; ownerOf(doc, ['n1', 'holder']) !== 'n1'; i++) doc = `big-${i}`
+    const big = new Y.Doc()
+    big.getText('t').insert(0, 'y'.repeat(200_000))
+    const update = Y.encodeStateAsUpdate(big)
+    big.destroy()
+    expect(update.byteLength).toBeGreaterThan(limits.maxFrameBytes * 10)
+    const holder = await rawPeer(n1, 'holder', [p1, pHolder], {
+      protocol: 2,
+      answer: (r) =>
+        r.op === 'take'
+          ? {
+              op: 'take',
+              result: 'state',
+              token: 1,
+              update,
+              owners: [],
+              versions: [],
+              deletedAt: null,
+              lastModified: 1_700_000_000_000,
+            }
+          : r.op === 'commit'
+            ? { op: 'commit', deleted: true }
+            : null,
+    })
+    const client = connectClient(cleanup, n1.wsUrl, doc)
+    await synced(client)
+    expect(client.doc.getText('t').length).toBe(200_000)
+    await until(
+      () => holder.requests.some((r) => r.op === 'commit'),
+      { alsoOn: [[n1.server.cluster.events, 'handoff']] },
+      'commit sent',
+    )
+    expect(holder.requests.map((r) => r.op)).toEqual(['take', 'commit'])
   })
 })
