@@ -109,6 +109,11 @@ export class Handoff {
   readonly #intake = new KeyedSerializer()
   /** Documents held here that another node owns, as of the last scan. */
   readonly #foreign = new Set<string>()
+  /**
+   * Documents deleted here since the running scan began: one it read from storage just before
+   * its copy was committed must not be counted as foreign again (and retried) by that scan.
+   */
+  readonly #goneDuringScan = new Set<string>()
   #scanning: Promise<void> | null = null
   #rescan = false
   #retryTimer: NodeJS.Timeout | null = null
@@ -348,12 +353,17 @@ export class Handoff {
     const { membership, rooms, store, metrics, logger } = this.#deps
     const self = membership.self
     this.#foreign.clear()
-    for (const name of rooms.names()) if (membership.ownerOf(name) !== self) this.#foreign.add(name)
+    this.#goneDuringScan.clear()
+    const note = (name: string): void => {
+      if (membership.ownerOf(name) !== self && !this.#goneDuringScan.has(name)) {
+        this.#foreign.add(name)
+      }
+    }
+    for (const name of rooms.names()) note(name)
     let after: string | undefined
     do {
       const page = await store.list(after === undefined ? { limit: 500 } : { after, limit: 500 })
-      for (const { name } of page.docs)
-        if (membership.ownerOf(name) !== self) this.#foreign.add(name)
+      for (const { name } of page.docs) note(name)
       after = page.next
     } while (after !== undefined && !this.#stopped)
     // A deleted document is only a tombstone: it moves too (its new owner must go on refusing
@@ -367,7 +377,7 @@ export class Handoff {
       for (const { name, deletedAt } of page.tombstones) {
         if (membership.ownerOf(name) === self || this.#foreign.has(name)) continue
         if (this.#giver.live(deletedAt) === null) expired.push(name)
-        else this.#foreign.add(name)
+        else note(name)
       }
       after = page.next
     } while (after !== undefined && !this.#stopped)
@@ -383,6 +393,7 @@ export class Handoff {
     const worker = async (): Promise<void> => {
       for (let doc = queue.shift(); doc !== undefined; doc = queue.shift()) {
         if (this.#stopped) return
+        if (this.#goneDuringScan.has(doc)) continue // Committed meanwhile.
         const owner = membership.ownerOf(doc)
         if (owner === self) {
           this.#foreign.delete(doc)
@@ -413,6 +424,7 @@ export class Handoff {
   /** `doc` is not held here any more. */
   #forget(doc: string): void {
     this.#foreign.delete(doc)
+    if (this.#scanning !== null) this.#goneDuringScan.add(doc)
     this.#deps.metrics.foreignDocuments.set(this.#foreign.size)
   }
 
