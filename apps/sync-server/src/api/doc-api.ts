@@ -9,7 +9,8 @@
  * holds a room.
  *
  * Cluster: `parseApiPath` gives the document of a request from its path alone; `forward`
- * (when given) is asked first and may hand the request to the node that owns the document.
+ * (when given) is asked first and may hand the request to the node that owns the document;
+ * `list` (when given) lists the documents of every node instead of this node's store.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseDocJson } from '@weft/schema'
