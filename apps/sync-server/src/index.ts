@@ -25,11 +25,14 @@ export {
   type SyncServerDeps,
 } from './server.js'
 export type {
+  AppendOptions,
   DocStore,
   NewVersion,
   StoredDoc,
   StoredDocInfo,
   StoredDocPage,
+  TombstoneInfo,
+  TombstonePage,
   VersionInfo,
   VersionKind,
 } from './storage/doc-store.js'

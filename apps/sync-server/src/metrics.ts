@@ -67,6 +67,7 @@ export interface ServerMetrics {
   readonly clusterPeersUnreachable: Gauge
   readonly handoffs: Counter<'direction'>
   readonly handoffFailures: Counter<'reason'>
+  readonly handoffVersions: Counter<'result'>
   readonly foreignDocuments: Gauge
 }
 
@@ -302,6 +303,12 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
       name: 'weft_handoff_failures_total',
       help: 'Hand-off steps that failed and will be retried (the data stays where it was), by reason (refused, unreachable, error).',
       labelNames: ['reason'],
+      registers,
+    }),
+    handoffVersions: new Counter({
+      name: 'weft_handoff_versions_total',
+      help: 'Versions of documents received in hand-offs, by result (stored; duplicate: already here, not stored again; failed: the holder could not send it, so it keeps its copy).',
+      labelNames: ['result'],
       registers,
     }),
     foreignDocuments: new Gauge({

@@ -36,6 +36,7 @@ function flakyStore(failures: number): DocStore & { events: string[] } {
     replace: (name, snapshot) => inner.replace(name, snapshot),
     delete: (name, options) => inner.delete(name, options),
     list: (options) => inner.list(options),
+    listTombstones: (options) => inner.listTombstones(options),
     saveVersion: (name, version) => inner.saveVersion(name, version),
     listVersions: (name) => inner.listVersions(name),
     loadVersion: (name, id) => inner.loadVersion(name, id),

@@ -157,6 +157,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       unloadIfUnused: (doc) => registry?.unloadIfUnused(doc),
     },
     revokeLocal: (target, mode) => revoke(target, mode),
+    now: () => clock.now(),
   })
 
   const sockets = new ClientSockets(
@@ -203,6 +204,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     logger,
     metrics,
     clock,
+    list: (query) => cluster.listDocuments(query),
     options: {
       maxBodyBytes: config.maxFrameBytes,
       maxNestingDepth: config.maxNestingDepth,
@@ -236,7 +238,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         status: () => cluster.status(),
         ownerOf: (doc) => cluster.ownerInfo(doc),
       }),
-      // Requests about one document are served by its owner; listings stay on this node.
+      // Requests about one document are served by its owner; a listing asks every node.
       cluster.routeToOwner(documentApi.route, (req) => docNameOfApiUrl(req.url)),
       ...(deps.documentRoutes ?? []).map((r) => cluster.routeToOwner(r.handle, r.docOf)),
     ],

@@ -9,7 +9,8 @@
  * holds a room.
  *
  * Cluster: `parseApiPath` gives the document of a request from its path alone; `forward`
- * (when given) is asked first and may hand the request to the node that owns the document.
+ * (when given) is asked first and may hand the request to the node that owns the document;
+ * `list` (when given) lists the documents of every node instead of this node's store.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseDocJson } from '@weft/schema'
@@ -21,7 +22,8 @@ import { CloseCode } from '../protocol/close-codes.js'
 import { type ChangeSource, type Room, RoomFailedError } from '../room/room.js'
 import type { RoomRegistry } from '../room/room-registry.js'
 import type { RoomClock } from '../room/room-versions.js'
-import type { DocStore } from '../storage/doc-store.js'
+import type { DocStore, StoredDocPage } from '../storage/doc-store.js'
+import { byCreation } from '../storage/version-import.js'
 import { type ApiAuthDeps, type ApiCaller, type ApiNeed, authorize } from './api-auth.js'
 import { ApiError, sendApiError } from './api-error.js'
 import { type ApiPath, type DocApiPath, parseApiPath } from './api-path.js'
@@ -69,7 +71,15 @@ export interface DocumentApiDeps {
    * owns `name` and resolve true, or resolve false to serve it on this node.
    */
   readonly forward?: (req: IncomingMessage, res: ServerResponse, name: string) => Promise<boolean>
+  /**
+   * Cluster hook: list the documents of every node instead of this node's store. With
+   * `unreachableNodes`, the response says which nodes' documents it lacks.
+   */
+  readonly list?: (query: { after?: string; limit: number }) => Promise<DocListing>
 }
+
+/** A page of documents, with the nodes it lacks in a cluster. */
+export type DocListing = StoredDocPage & { readonly unreachableNodes?: readonly string[] }
 
 /** The API's HTTP route and the handler behind it. */
 export interface DocumentApi {
@@ -175,13 +185,12 @@ export function createDocumentApi(deps: DocumentApiDeps): DocumentApi {
 
   async function deleteDoc(req: IncomingMessage, res: ServerResponse, name: string) {
     await need(req, 'admin')
-    const store = storeOf()
+    // Through the room: in a cluster, loading it gathers every node's copy first, so a
+    // document still being handed over is found, and its copies are deleted with it.
+    const exists = await withRoom(name, async (room) => !room.isEmpty)
+    if (!exists) throw new ApiError(404, 'DOCUMENT_NOT_FOUND', 'no such document')
     const registry = deps.registry()
     if (registry === null) throw unavailable('the server is not running')
-    const loaded = registry.peek(name)
-    const exists =
-      (loaded !== null && !loaded.isEmpty) || (await store.load(name)).updates.length > 0
-    if (!exists) throw new ApiError(404, 'DOCUMENT_NOT_FOUND', 'no such document')
     const tombstoneAt = options.tombstoneMs > 0 ? deps.clock.now() : undefined
     await bounded(
       registry.deleteDocument(name, tombstoneAt),
@@ -194,7 +203,9 @@ export function createDocumentApi(deps: DocumentApiDeps): DocumentApi {
   async function listDocs(req: IncomingMessage, res: ServerResponse): Promise<void> {
     await need(req, 'admin')
     const query = parseListQuery(req)
-    const page = await storeOf().list(query)
+    const page: DocListing =
+      deps.list === undefined ? await storeOf().list(query) : await deps.list(query)
+    const unreachable = page.unreachableNodes
     sendJson(res, 200, {
       docs: page.docs.map((doc) => ({
         name: doc.name,
@@ -202,13 +213,18 @@ export function createDocumentApi(deps: DocumentApiDeps): DocumentApi {
         lastModified: doc.lastModified === null ? null : new Date(doc.lastModified).toISOString(),
       })),
       ...(page.next === undefined ? {} : { next: page.next }),
+      ...(unreachable === undefined
+        ? {}
+        : { incomplete: unreachable.length > 0, unreachableNodes: unreachable }),
     })
   }
 
   async function listVersions(req: IncomingMessage, res: ServerResponse, name: string) {
     await need(req, { doc: name, access: 'read' })
     const versions = await storeOf().listVersions(name)
-    sendJson(res, 200, { versions: versions.reverse().map(versionInfoJson) })
+    // Newest first by creation time: after a cluster hand-off merged two histories, ids need
+    // not follow it.
+    sendJson(res, 200, { versions: versions.sort(byCreation).reverse().map(versionInfoJson) })
   }
 
   async function saveVersion(req: IncomingMessage, res: ServerResponse, name: string) {

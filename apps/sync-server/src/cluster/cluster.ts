@@ -6,18 +6,20 @@
  */
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
-import type { WebSocket } from 'ws'
+import { type WebSocket, WebSocketServer } from 'ws'
 import type { Grant } from '../auth/grant.js'
 import type { RevocationMode, RevocationTarget } from '../auth/revocations.js'
 import type { ServerConfig } from '../config/options.js'
 import type { HttpRoute } from '../http/http-handler.js'
 import { sendJson } from '../http/send-json.js'
 import type { ServerMetrics } from '../metrics.js'
-import type { DocStore } from '../storage/doc-store.js'
+import { type DocStore, StoreClosedError, type StoredDocPage } from '../storage/doc-store.js'
+import { mergeDocPages, type NodeDocPage } from './doc-listing.js'
 import { Handoff, type HandoffEvent, type HandoffRooms } from './handoff.js'
 import { forwardHttpRequest } from './http-forwarder.js'
-import type { LinkRequest, LinkResponse } from './link-codec.js'
+import { HISTORY_REVISION, type LinkRequest, type LinkResponse } from './link-codec.js'
 import { Membership, type MembershipEvent } from './membership.js'
 import { createNodeAuth, type NodeAuth, type NodeAuthCheck, nodeAssertionOf } from './node-auth.js'
 import type { ClusterNode } from './node-list.js'
@@ -39,7 +41,20 @@ export type ClusterConfig = Pick<
   | 'clusterTimeoutMs'
   | 'heartbeatIntervalMs'
   | 'maxBufferedBytes'
+  | 'tombstoneTtlMs'
 >
+
+/** Most documents one node lists per request. */
+const MAX_LIST_LIMIT = 1000
+
+/** A page of the cluster-wide listing (`Cluster.listDocuments`). */
+export interface ClusterDocPage extends StoredDocPage {
+  /**
+   * In a cluster: nodes whose documents are missing from the page (unreachable, failed to
+   * answer, or too old to answer). Absent for a cluster of one.
+   */
+  readonly unreachableNodes?: readonly string[]
+}
 
 /** Where the sockets of a document are served. */
 export type SocketRoute =
@@ -56,6 +71,8 @@ export interface ClusterDeps {
   readonly rooms: HandoffRooms
   /** Revoke on this node only; returns the number of sockets closed or downgraded. */
   readonly revokeLocal: (target: RevocationTarget, mode: RevocationMode) => number
+  /** The current time (the rooms' clock), for tombstones. */
+  readonly now: () => number
 }
 
 /** What `/cluster` and `/readyz` report. */
@@ -101,14 +118,24 @@ export class Cluster {
   readonly #config: ClusterConfig
   readonly #deps: ClusterDeps
   readonly #auth: NodeAuth | null
+  /** Accepts control links: their frames may be as large as a whole document (`maxPayload`). */
+  readonly #linkServer: WebSocketServer
   #handoff: Handoff | null = null
+  #store: DocStore | null = null
 
   constructor(config: ClusterConfig, deps: ClusterDeps) {
     this.#config = config
     this.#deps = deps
     this.#auth = config.clusterSecret === null ? null : createNodeAuth(config.clusterSecret)
-    // A node sends a document's whole state in one link frame.
+    // A node sends a document's whole state, or one version of it, in one link frame; the
+    // config makes --max-buffered-bytes at least --max-doc-bytes.
     const maxFrameBytes = config.maxBufferedBytes
+    this.#linkServer = new WebSocketServer({
+      noServer: true,
+      maxPayload: maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    })
     this.forwardOptions = {
       timeoutMs: config.clusterTimeoutMs,
       maxOwnerFrameBytes: maxFrameBytes,
@@ -142,14 +169,20 @@ export class Cluster {
 
   /** Start linking to peers and handing over what this node holds but does not own. */
   start(store: DocStore): void {
+    this.#store = store
     this.#handoff = new Handoff(
-      { timeoutMs: this.#config.clusterTimeoutMs, concurrency: 4 },
+      {
+        timeoutMs: this.#config.clusterTimeoutMs,
+        concurrency: 4,
+        tombstoneMs: this.#config.tombstoneTtlMs,
+      },
       {
         membership: this.membership,
         store,
         rooms: this.#deps.rooms,
         logger: this.#deps.logger,
         metrics: this.#deps.metrics,
+        now: this.#deps.now,
         onEvent: (event) => {
           if (event.kind === 'given') this.#given++
           if (event.kind === 'taken') this.#taken++
@@ -173,6 +206,7 @@ export class Cluster {
     this.#handoff?.stop()
     await this.#handoff?.idle()
     this.membership.stop()
+    this.#linkServer.close()
   }
 
   /**
@@ -225,9 +259,9 @@ export class Cluster {
     return this.#auth.verify(token, this.self)
   }
 
-  /** Take an authenticated control link from `from`. */
-  acceptLink(ws: WebSocket, from: string): void {
-    this.membership.accept(ws, from)
+  /** Upgrade an authenticated request of node `from` to a control link and take it. */
+  acceptLinkUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, from: string): void {
+    this.#linkServer.handleUpgrade(req, socket, head, (ws) => this.membership.accept(ws, from))
   }
 
   /** Open a socket to `owner` for a client of `doc`. */
@@ -320,6 +354,45 @@ export class Cluster {
     return { affected, unreachable: [...new Set(unreachable)].sort() }
   }
 
+  /**
+   * One page of every document stored in the cluster (see `doc-listing.ts`): this node's page
+   * and each reachable node's, merged. Nodes that could not be asked are named in
+   * `unreachableNodes`; the page then lacks what only they store. A cluster of one lists its
+   * store.
+   *
+   * @throws {StoreClosedError} before the node started or after it stopped.
+   */
+  async listDocuments(query: { after?: string; limit: number }): Promise<ClusterDocPage> {
+    const store = this.#store
+    if (store === null || !store.isOpen) throw new StoreClosedError()
+    if (!this.membership.clustered) return store.list(query)
+    const unreachable = new Set(this.membership.unreachable())
+    const ask = async (peer: string): Promise<NodeDocPage | null> => {
+      if (this.membership.peerProtocol(peer) < HISTORY_REVISION) {
+        unreachable.add(peer) // Runs a release that cannot list.
+        return null
+      }
+      try {
+        const answer = await this.membership.request(peer, { op: 'list', ...query })
+        if (answer.op !== 'list') throw new Error(`peer answered list with ${answer.op}`)
+        return answer
+      } catch (error) {
+        this.#deps.logger.warn({ err: error, peer }, 'listing documents on a peer failed')
+        unreachable.add(peer)
+        return null
+      }
+    }
+    const pages = await Promise.all([
+      this.#localPage(store, query),
+      ...this.membership.linkedPeers().map(ask),
+    ])
+    const merged = mergeDocPages(
+      pages.filter((p): p is NodeDocPage => p !== null),
+      query.limit,
+    )
+    return { ...merged, unreachableNodes: [...unreachable].sort() }
+  }
+
   /** The state `/cluster` and `/readyz` report. */
   status(): ClusterStatus {
     const m = this.membership
@@ -347,7 +420,25 @@ export class Cluster {
     return this.#config.clusterNodes.some((n) => n.id === this.self)
   }
 
+  /** This node's part of a cluster-wide listing. */
+  async #localPage(
+    store: DocStore,
+    query: { after?: string; limit: number },
+  ): Promise<NodeDocPage> {
+    const limit = Math.min(query.limit, MAX_LIST_LIMIT)
+    const page = await store.list(query.after === undefined ? { limit } : { ...query, limit })
+    return {
+      docs: page.docs.map((doc) => ({ ...doc, owned: this.owns(doc.name) })),
+      ...(page.next === undefined ? {} : { next: page.next }),
+    }
+  }
+
   #answer(from: string, request: LinkRequest): Promise<LinkResponse> {
+    if (request.op === 'list') {
+      const store = this.#store
+      if (store === null || !store.isOpen) return Promise.reject(new StoreClosedError())
+      return this.#localPage(store, request).then((page) => ({ op: 'list', ...page }))
+    }
     if (request.op === 'revoke') {
       return Promise.resolve({
         op: 'revoke',

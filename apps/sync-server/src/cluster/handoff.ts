@@ -5,28 +5,40 @@
  * - **Gather before serving.** Before an owner loads a document into memory, it asks every
  *   node it has a link to to `take` it: a node holding a copy closes that room's sockets
  *   (4503, frames already sent are still taken), stores everything, and answers with its whole
- *   stored state. The owner stores that state, and only then loads and serves the room. It
- *   then sends `commit`, and the holder deletes its copy, so a copy is deleted only once the
- *   new owner has it on disk. A node that thinks it owns the document itself refuses: the
+ *   stored state, the ids of its versions and its tombstone. The owner stores the state, then
+ *   fetches each version (`version`, one per request) and stores it (`copy-intake.ts`), and
+ *   only then loads and serves the room. It then sends `commit`, and the holder deletes its
+ *   copy, versions and tombstone included, so a copy is deleted only once the new owner has
+ *   all of it on disk. A node that thinks it owns the document itself refuses: the
  *   load fails with 1013 until the views agree, so two nodes never serve one document while
  *   they can talk to each other.
  * - **Offer what is not yours.** When the view changes or a link opens, each node scans what
- *   it holds (in memory and stored) and `offer`s every document another node owns to that
- *   node, which takes it (into the live room if it is loaded). Failed offers are retried with
- *   back-off; the copy stays until a commit.
+ *   it holds (in memory, stored documents and tombstones) and `offer`s every document another
+ *   node owns to that node, which takes it (into the live room if it is loaded). Failed offers
+ *   are retried with back-off; the copy stays until a commit. Expired tombstones of documents
+ *   others own are dropped instead.
  *
  * Yjs merges are idempotent and commutative, so a state sent twice, or merged into a room that
- * already has part of it, changes nothing.
+ * already has part of it, changes nothing; versions already stored are recognised by what
+ * they record and not stored again (`version-import.ts`).
  */
 import type { Logger } from 'pino'
-import * as Y from 'yjs'
 import type { ServerMetrics } from '../metrics.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { type Room, RoomFailedError } from '../room/room.js'
 import { type RoomHold, RoomUnavailableError } from '../room/room-registry.js'
-import type { DocStore } from '../storage/doc-store.js'
+import type { DocStore, NewVersion } from '../storage/doc-store.js'
 import { KeyedSerializer } from '../storage/keyed-serializer.js'
-import type { LinkRequest, LinkResponse } from './link-codec.js'
+import { CopyGiver } from './copy-giver.js'
+import {
+  CopyDeferredError,
+  type IntakeDeps,
+  type IntakeResult,
+  mergeCopy,
+  StaleCopyError,
+  storeCopy,
+} from './copy-intake.js'
+import { HISTORY_REVISION, type LinkRequest, type LinkResponse } from './link-codec.js'
 import type { Membership } from './membership.js'
 import { PeerUnreachableError } from './membership.js'
 import { LinkRequestError } from './node-link.js'
@@ -56,7 +68,10 @@ export type HandoffEvent =
   | { readonly kind: 'taken'; readonly doc: string; readonly from: string }
   /** This node deleted its copy of `doc`: its new owner has it on disk. */
   | { readonly kind: 'given'; readonly doc: string }
-  /** A scan ended; `foreign` documents held here still belong elsewhere. */
+  /**
+   * A scan ended (`Handoff.settled` is up to date); `foreign` documents held here still belong
+   * elsewhere.
+   */
   | { readonly kind: 'scanned'; readonly foreign: number }
 
 /** Services of the hand-off. */
@@ -66,6 +81,8 @@ export interface HandoffDeps {
   readonly rooms: HandoffRooms
   readonly logger: Logger
   readonly metrics: ServerMetrics
+  /** The current time (the rooms' clock), for tombstones. */
+  readonly now: () => number
   readonly onEvent: (event: HandoffEvent) => void
 }
 
@@ -75,6 +92,8 @@ export interface HandoffOptions {
   readonly timeoutMs: number
   /** Offers in flight at once during a scan. */
   readonly concurrency: number
+  /** `--tombstone-ttl`: how long a deleted document's tombstone counts. */
+  readonly tombstoneMs: number
 }
 
 const MIN_RETRY_MS = 500
@@ -84,13 +103,17 @@ const MAX_RETRY_MS = 30_000
 export class Handoff {
   readonly #options: HandoffOptions
   readonly #deps: HandoffDeps
-  /** Per document: takes, commits and absorbs run one at a time. */
-  readonly #serial = new KeyedSerializer()
-  /** Copies given out and not yet committed: document → token of the state sent. */
-  readonly #given = new Map<string, number>()
-  #nextToken = 1
+  /** The holder's side: this node's copies given to their owners. */
+  readonly #giver: CopyGiver
+  /** Per document, as new owner: copies from several holders are stored one at a time. */
+  readonly #intake = new KeyedSerializer()
   /** Documents held here that another node owns, as of the last scan. */
   readonly #foreign = new Set<string>()
+  /**
+   * Documents deleted here since the running scan began: one it read from storage just before
+   * its copy was committed must not be counted as foreign again (and retried) by that scan.
+   */
+  readonly #goneDuringScan = new Set<string>()
   #scanning: Promise<void> | null = null
   #rescan = false
   #retryTimer: NodeJS.Timeout | null = null
@@ -102,6 +125,14 @@ export class Handoff {
   constructor(options: HandoffOptions, deps: HandoffDeps) {
     this.#options = options
     this.#deps = deps
+    this.#giver = new CopyGiver(options, {
+      ...deps,
+      onGiven: (doc) => {
+        this.#forget(doc)
+        deps.onEvent({ kind: 'given', doc })
+      },
+      onDropped: (doc) => this.#forget(doc),
+    })
   }
 
   /** Documents stored here that another node owns, still to be handed over. */
@@ -147,20 +178,23 @@ export class Handoff {
 
   /** A room for `doc` was loaded here: a copy given out before is no longer the latest. */
   roomLoaded(doc: string): void {
-    this.#given.delete(doc)
+    this.#giver.invalidate(doc)
   }
 
   /** Answer a peer's hand-off request. */
   answer(from: string, request: LinkRequest): Promise<LinkResponse> {
     switch (request.op) {
       case 'take':
-        return this.#give(from, request.doc)
+        return this.#giver.give(from, request.doc)
       case 'commit':
-        return this.#commit(request.doc, request.token)
+        return this.#giver.commit(from, request.doc, request.token)
       case 'offer':
         return this.#absorb(from, request.doc)
+      case 'version':
+        return this.#giver.sendVersion(request.doc, request.token, request.id)
       case 'revoke':
-        return Promise.reject(new Error('revoke is not a hand-off request'))
+      case 'list':
+        return Promise.reject(new Error(`${request.op} is not a hand-off request`))
       default: {
         const unreachable: never = request
         return Promise.reject(new Error(`unknown request ${JSON.stringify(unreachable)}`))
@@ -191,6 +225,9 @@ export class Handoff {
         if (this.#rescan) {
           this.#rescan = false
           this.rebalance()
+        } else {
+          // After the state above, so `settled` is current for whoever listens.
+          this.#deps.onEvent({ kind: 'scanned', foreign: this.#foreign.size })
         }
       })
   }
@@ -208,16 +245,13 @@ export class Handoff {
 
   /** Ask `peer` for its copy of `doc` and store it (into `room` when the room is loaded). */
   async #takeFrom(peer: string, doc: string, room: Room | null): Promise<void> {
-    const { membership, metrics, store, logger } = this.#deps
+    const { membership, metrics, logger } = this.#deps
     let response: LinkResponse
     try {
       // The holder may first have to close a room's sockets and store it: allow for that.
       response = await membership.request(peer, { op: 'take', doc }, this.#options.timeoutMs * 2)
     } catch (error) {
-      // A peer that went away meanwhile is like one that was never reachable: its copy, if
-      // it has one, comes with its offer once it is back.
-      if (error instanceof PeerUnreachableError) return
-      if (error instanceof LinkRequestError && error.reason === 'closed') return
+      if (goneAway(error)) return
       metrics.handoffFailures.inc({ reason: 'error' })
       throw error
     }
@@ -227,75 +261,74 @@ export class Handoff {
       metrics.handoffFailures.inc({ reason: 'refused' })
       throw new Error(`${peer} thinks ${response.owner} owns the document`)
     }
-    const owners = new Map(response.owners)
-    if (room === null) {
-      if (owners.size > 0) {
-        // A client id stays bound to the user who had it here first.
-        for (const client of (await store.load(doc)).clientOwners.keys()) owners.delete(client)
-      }
-      await store.append(doc, [response.update], owners)
-    } else {
-      try {
-        room.merge(response.update, owners)
-      } catch (error) {
-        if (error instanceof RoomFailedError) this.#deps.rooms.discard(room)
-        throw error
-      }
-      await room.flush()
+    const { token } = response
+    let result: IntakeResult
+    try {
+      result = await this.#intake.run(doc, () => {
+        const deps = this.#intakeDeps(peer, doc, token)
+        return room === null ? storeCopy(doc, response, deps) : mergeCopy(room, response, deps)
+      })
+    } catch (error) {
+      // Gone mid-way: what arrived is stored; the rest comes with its next offer.
+      if (goneAway(error)) return
+      if (error instanceof RoomFailedError && room !== null) this.#deps.rooms.discard(room)
+      metrics.handoffFailures.inc({
+        reason: error instanceof CopyDeferredError ? 'deferred' : 'error',
+      })
+      throw error
     }
     metrics.handoffs.inc({ direction: 'taken' })
     logger.debug(
-      { room: doc, from: peer, bytes: response.update.byteLength },
+      { room: doc, from: peer, bytes: result.bytes, versions: result.versions },
       'document taken over',
     )
     this.#deps.onEvent({ kind: 'taken', doc, from: peer })
+    if (!result.complete) {
+      logger.warn(
+        { room: doc, peer },
+        'part of a handed-over copy did not arrive; the holder keeps it and offers it again',
+      )
+      return
+    }
+    if (membership.peerProtocol(peer) < HISTORY_REVISION) {
+      // An older release sends no versions or tombstone: a commit would delete them unseen.
+      logger.warn(
+        { room: doc, peer },
+        'copy taken from a node of an older release; it keeps its copy until it is upgraded',
+      )
+      return
+    }
     // Stored: the holder may delete its copy. If this is lost it keeps the copy and offers it
     // again later, which is harmless.
-    membership.request(peer, { op: 'commit', doc, token: response.token }).catch((error) => {
+    membership.request(peer, { op: 'commit', doc, token }).catch((error) => {
       logger.warn({ err: error, room: doc, peer }, 'hand-off commit not delivered; will retry')
     })
   }
 
-  /** Give this node's copy of `doc` to `to`, which asks because it thinks it owns it. */
-  #give(to: string, doc: string): Promise<LinkResponse> {
-    const { membership, rooms, store } = this.#deps
-    const refused = (): LinkResponse => ({ op: 'take', result: 'refused', owner: membership.self })
-    if (membership.ownerOf(doc) === membership.self) return Promise.resolve(refused())
-    return this.#serial.run(doc, async (): Promise<LinkResponse> => {
-      if (rooms.has(doc)) await rooms.evict(doc)
-      if (membership.ownerOf(doc) === membership.self) return refused()
-      const stored = await store.load(doc)
-      if (stored.updates.length === 0 && stored.clientOwners.size === 0) {
-        return { op: 'take', result: 'none' }
-      }
-      const token = this.#nextToken++
-      this.#given.set(doc, token)
-      const update =
-        stored.updates.length === 1
-          ? (stored.updates[0] as Uint8Array)
-          : Y.mergeUpdates(stored.updates)
-      this.#deps.logger.debug({ room: doc, to, bytes: update.byteLength }, 'handing document over')
-      return { op: 'take', result: 'state', token, update, owners: [...stored.clientOwners] }
-    })
-  }
-
-  /** The new owner stored the copy given with `token`: delete it, unless it changed since. */
-  #commit(doc: string, token: number): Promise<LinkResponse> {
-    const { membership, rooms, store, metrics } = this.#deps
-    return this.#serial.run(doc, async (): Promise<LinkResponse> => {
-      const unchanged = this.#given.get(doc) === token && !rooms.has(doc)
-      if (!unchanged || membership.ownerOf(doc) === membership.self) {
-        return { op: 'commit', deleted: false }
-      }
-      this.#given.delete(doc)
-      await store.delete(doc)
-      this.#foreign.delete(doc)
-      metrics.foreignDocuments.set(this.#foreign.size)
-      metrics.handoffs.inc({ direction: 'given' })
-      this.#deps.logger.info({ room: doc }, 'document handed over; local copy deleted')
-      this.#deps.onEvent({ kind: 'given', doc })
-      return { op: 'commit', deleted: true }
-    })
+  /** How `copy-intake.ts` fetches versions of `peer`'s copy of `doc` (given with `token`). */
+  #intakeDeps(peer: string, doc: string, token: number): IntakeDeps {
+    const { membership, metrics, store, logger } = this.#deps
+    return {
+      store,
+      metrics,
+      now: this.#deps.now,
+      tombstoneMs: this.#options.tombstoneMs,
+      fetchVersion: async (id): Promise<NewVersion | null> => {
+        const answer = await membership.request(peer, { op: 'version', doc, token, id })
+        if (answer.op !== 'version') throw new Error(`peer answered version with ${answer.op}`)
+        if (answer.result !== 'content') {
+          if (answer.result === 'gone') return null
+          throw new StaleCopyError(`${peer} loaded ${doc} again`)
+        }
+        const { createdAt, label, kind, content } = answer
+        return { createdAt, label, kind, content }
+      },
+      onVersionFailed: (id, error) => {
+        metrics.handoffVersions.inc({ result: 'failed' })
+        metrics.handoffFailures.inc({ reason: 'error' })
+        logger.error({ err: error, room: doc, peer, version: id }, 'a version could not be moved')
+      },
+    }
   }
 
   /** `from` holds `doc`, which this node owns: take its copy. */
@@ -320,18 +353,38 @@ export class Handoff {
     const { membership, rooms, store, metrics, logger } = this.#deps
     const self = membership.self
     this.#foreign.clear()
-    for (const name of rooms.names()) if (membership.ownerOf(name) !== self) this.#foreign.add(name)
+    this.#goneDuringScan.clear()
+    const note = (name: string): void => {
+      if (membership.ownerOf(name) !== self && !this.#goneDuringScan.has(name)) {
+        this.#foreign.add(name)
+      }
+    }
+    for (const name of rooms.names()) note(name)
     let after: string | undefined
     do {
       const page = await store.list(after === undefined ? { limit: 500 } : { after, limit: 500 })
-      for (const { name } of page.docs)
-        if (membership.ownerOf(name) !== self) this.#foreign.add(name)
+      for (const { name } of page.docs) note(name)
       after = page.next
     } while (after !== undefined && !this.#stopped)
+    // A deleted document is only a tombstone: it moves too (its new owner must go on refusing
+    // stale clients), unless it expired.
+    const expired: string[] = []
+    after = undefined
+    do {
+      const page = await store.listTombstones(
+        after === undefined ? { limit: 500 } : { after, limit: 500 },
+      )
+      for (const { name, deletedAt } of page.tombstones) {
+        if (membership.ownerOf(name) === self || this.#foreign.has(name)) continue
+        if (this.#giver.live(deletedAt) === null) expired.push(name)
+        else note(name)
+      }
+      after = page.next
+    } while (after !== undefined && !this.#stopped)
+    for (const name of expired) await this.#giver.dropIfExpired(name)
     metrics.foreignDocuments.set(this.#foreign.size)
     if (this.#foreign.size === 0) {
       this.#retryMs = MIN_RETRY_MS
-      this.#deps.onEvent({ kind: 'scanned', foreign: 0 })
       return
     }
     logger.info({ documents: this.#foreign.size }, 'offering documents to their owners')
@@ -340,6 +393,7 @@ export class Handoff {
     const worker = async (): Promise<void> => {
       for (let doc = queue.shift(); doc !== undefined; doc = queue.shift()) {
         if (this.#stopped) return
+        if (this.#goneDuringScan.has(doc)) continue // Committed meanwhile.
         const owner = membership.ownerOf(doc)
         if (owner === self) {
           this.#foreign.delete(doc)
@@ -363,9 +417,15 @@ export class Handoff {
     }
     await Promise.all(Array.from({ length: this.#options.concurrency }, worker))
     metrics.foreignDocuments.set(this.#foreign.size)
-    this.#deps.onEvent({ kind: 'scanned', foreign: this.#foreign.size })
     if (failures > 0 || this.#foreign.size > 0) this.#scheduleRetry()
     else this.#retryMs = MIN_RETRY_MS
+  }
+
+  /** `doc` is not held here any more. */
+  #forget(doc: string): void {
+    this.#foreign.delete(doc)
+    if (this.#scanning !== null) this.#goneDuringScan.add(doc)
+    this.#deps.metrics.foreignDocuments.set(this.#foreign.size)
   }
 
   #scheduleRetry(): void {
@@ -377,4 +437,12 @@ export class Handoff {
     this.#retryTimer.unref()
     this.#retryMs = Math.min(this.#retryMs * 2, MAX_RETRY_MS)
   }
+}
+
+/** A peer that went away is like one that was never reachable: its copy comes with its offer. */
+function goneAway(error: unknown): boolean {
+  return (
+    error instanceof PeerUnreachableError ||
+    (error instanceof LinkRequestError && error.reason === 'closed')
+  )
 }

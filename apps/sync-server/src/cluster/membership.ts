@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import { WebSocket } from 'ws'
 import type { ServerMetrics } from '../metrics.js'
 import { effectiveMembers, sameMembers } from './effective-view.js'
-import type { LinkRequest, LinkResponse } from './link-codec.js'
+import { LINK_PROTOCOL, type LinkRequest, type LinkResponse } from './link-codec.js'
 import { NODE_AUTH_HEADER, type NodeAuth } from './node-auth.js'
 import { NodeLink } from './node-link.js'
 import type { ClusterNode } from './node-list.js'
@@ -135,6 +135,14 @@ export class Membership {
   /** The node with `id` in the view, if any. */
   node(id: string): ClusterNode | undefined {
     return this.#nodes.find((n) => n.id === id)
+  }
+
+  /**
+   * The revision of the link messages `peer` speaks, as its hello said (1 before it arrived);
+   * 0 when no link to it is open.
+   */
+  peerProtocol(peer: string): number {
+    return this.#linkTo(peer)?.peerProtocol ?? 0
   }
 
   /** Whether a link to `id` is open (always true for this node itself). */
@@ -352,11 +360,12 @@ export class Membership {
       ws,
       peer,
       direction,
-      { node: this.self, members: this.#options.members },
+      { node: this.self, members: this.#options.members, protocol: LINK_PROTOCOL },
       {
         timeoutMs: this.#options.timeoutMs,
         maxBufferedBytes: this.#options.maxFrameBytes * 2,
         maxPending: 10_000,
+        maxFrameBytes: this.#options.maxFrameBytes,
       },
       {
         logger: this.#deps.logger,

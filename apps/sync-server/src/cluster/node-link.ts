@@ -34,6 +34,11 @@ export interface NodeLinkOptions {
   readonly maxBufferedBytes: number
   /** Requests waiting for an answer at once; more fail at once. */
   readonly maxPending: number
+  /**
+   * Largest frame this link sends (the peer's `maxPayload`, assumed equal to ours). An answer
+   * that would be larger is sent as an error instead: the peer would drop the whole link.
+   */
+  readonly maxFrameBytes: number
 }
 
 /** What a link reports to its owner. */
@@ -63,12 +68,13 @@ export class NodeLink {
   #nextId = 1
   #alive = true
   #closed = false
+  #peerProtocol = 1
 
   constructor(
     ws: WebSocket,
     peer: string,
     direction: 'in' | 'out',
-    hello: { node: string; members: readonly ClusterNode[] },
+    hello: { node: string; members: readonly ClusterNode[]; protocol: number },
     options: NodeLinkOptions,
     deps: NodeLinkDeps,
   ) {
@@ -84,12 +90,17 @@ export class NodeLink {
     })
     ws.on('error', (error) => deps.logger.debug({ err: error, peer }, 'node link error'))
     ws.on('close', () => this.#onClosed())
-    this.#send({ type: 'hello', node: hello.node, members: hello.members })
+    this.#send({ type: 'hello', ...hello })
   }
 
   /** Whether the link can carry requests. */
   get open(): boolean {
     return !this.#closed
+  }
+
+  /** The revision of the link messages the peer speaks (1 until its hello says otherwise). */
+  get peerProtocol(): number {
+    return this.#peerProtocol
   }
 
   /**
@@ -142,7 +153,14 @@ export class NodeLink {
 
   #send(message: LinkMessage): void {
     if (this.#ws.readyState !== this.#ws.OPEN) return
-    this.#ws.send(encodeLinkMessage(message), { binary: true })
+    let frame = encodeLinkMessage(message)
+    if (frame.byteLength > this.#options.maxFrameBytes && message.type === 'response') {
+      // The peer would close the link (1009), failing every request on it: fail this one.
+      const text = `the answer (${frame.byteLength} bytes) is larger than a node link frame may be (${this.#options.maxFrameBytes}); raise --max-buffered-bytes`
+      this.#deps.logger.error({ peer: this.peer, op: message.response.op }, text)
+      frame = encodeLinkMessage({ type: 'error', id: message.id, message: text })
+    }
+    this.#ws.send(frame, { binary: true })
   }
 
   #onFrame(data: Buffer, isBinary: boolean): void {
@@ -158,6 +176,7 @@ export class NodeLink {
     }
     switch (message.type) {
       case 'hello':
+        this.#peerProtocol = message.protocol
         this.#deps.onHello(this, message.node, message.members)
         return
       case 'request': {

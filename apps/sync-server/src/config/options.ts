@@ -239,7 +239,7 @@ export const OPTIONS = {
     default: 32 * MiB,
     group: 'Limits',
     description:
-      'Unsent bytes a socket may hold before it is dropped as a slow consumer. At least `--max-frame-bytes` and `--max-doc-bytes`.',
+      'Unsent bytes a socket may hold before it is dropped as a slow consumer. At least `--max-frame-bytes` and `--max-doc-bytes`. In a cluster also the largest node-to-node frame (a whole document, or one of its versions, in a hand-off).',
   }),
   maxPendingBytes: option({
     flag: 'max-pending-bytes',

@@ -42,6 +42,7 @@ function slowAnswers(): { store: DocStore; release(): void; calls: string[] } {
       await inner.delete(name, options)
     },
     list: (options) => inner.list(options),
+    listTombstones: (options) => inner.listTombstones(options),
     async saveVersion(name, version) {
       calls.push('saveVersion')
       return inner.saveVersion(name, version)

@@ -12,7 +12,8 @@
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { ServerMetrics } from '../metrics.js'
-import type { DocStore, VersionInfo, VersionKind } from '../storage/doc-store.js'
+import type { DocStore, NewVersion, VersionInfo, VersionKind } from '../storage/doc-store.js'
+import { byCreation, importVersion } from '../storage/version-import.js'
 import { RoomClosedError } from './room-persistence.js'
 import { canSaveLabelled, type RetentionPolicy, versionsToPrune } from './version-retention.js'
 
@@ -68,7 +69,8 @@ export class RoomVersions {
   /** The newest version's snapshot: undefined until read from storage, null when none. */
   #newest: Y.Snapshot | null | undefined = undefined
   /**
-   * The document's versions as stored, oldest first: read once, then kept up to date by this
+   * The document's versions as stored, oldest first (by creation time: a history merged in a
+   * cluster hand-off may have ids out of that order): read once, then kept up to date by this
    * room (which is the only writer of its document's versions), so a save costs one write.
    */
   #known: VersionInfo[] | null = null
@@ -134,6 +136,27 @@ export class RoomVersions {
       // It may have been the newest: compare against what is stored from now on.
       this.#newest = undefined
       return true
+    })
+  }
+
+  /**
+   * Store a version saved on another node (a cluster hand-off) unless it is here already (see
+   * `importVersion`). Resolves with the stored version, or null for a duplicate. Retention
+   * applies at the next save.
+   *
+   * @throws {RoomClosedError} when the room closed.
+   */
+  import(version: NewVersion): Promise<VersionInfo | null> {
+    return this.#serial(async () => {
+      const { store, name } = this.#host
+      const known = await this.#list()
+      if (this.#disposed) throw new RoomClosedError('the room was closed')
+      const info = await importVersion(store, name, known, version)
+      if (info === null) return null
+      this.#known = [...known, info].sort(byCreation)
+      // It may be the newest now.
+      this.#newest = undefined
+      return info
     })
   }
 
@@ -222,7 +245,7 @@ export class RoomVersions {
   }
 
   async #list(): Promise<VersionInfo[]> {
-    this.#known ??= await this.#host.store.listVersions(this.#host.name)
+    this.#known ??= (await this.#host.store.listVersions(this.#host.name)).sort(byCreation)
     return this.#known
   }
 

@@ -17,7 +17,7 @@ import {
   encodeSyncUpdate,
 } from '../protocol/codec.js'
 import { ProtocolError } from '../protocol/protocol-error.js'
-import type { DocStore, StoredDoc, VersionInfo } from '../storage/doc-store.js'
+import type { DocStore, NewVersion, StoredDoc, VersionInfo } from '../storage/doc-store.js'
 import { ApplyFailedError, DocGuard, type DocGuardOptions } from './doc-guard.js'
 import { type PresenceRewrite, PresenceTable, type PresenceValidator } from './presence-table.js'
 import {
@@ -201,6 +201,11 @@ export class Room {
     return deletedAt !== null && this.#deps.clock.now() < deletedAt + this.#options.tombstoneMs
   }
 
+  /** When the document was deleted, while its tombstone lasts (see `isDeleted`); else null. */
+  get deletedAt(): number | null {
+    return this.isDeleted ? this.#deletedAt : null
+  }
+
   /** Number of connected peers. */
   get peerCount(): number {
     return this.#peers.size
@@ -338,6 +343,15 @@ export class Room {
   deleteVersion(id: number): Promise<boolean> {
     this.#assertUsable()
     return this.#versions.remove(id)
+  }
+
+  /**
+   * Store a version another node saved (a cluster hand-off), unless it is here already.
+   * Resolves with the stored version, or null for a duplicate.
+   */
+  importVersion(version: NewVersion): Promise<VersionInfo | null> {
+    this.#assertUsable()
+    return this.#versions.import(version)
   }
 
   /** Before unloading: take the automatic version that is due, if the document changed. */

@@ -34,6 +34,7 @@ export function describeDocStoreContract(label: string, harness: StoreHarness): 
         appendedBytes: 0,
         clientOwners: new Map(),
         deletedAt: null,
+        lastModified: null,
       })
     })
 
@@ -168,6 +169,62 @@ export function describeDocStoreContract(label: string, harness: StoreHarness): 
       expect((await again.list()).docs[0]?.lastModified).toBe(listed?.lastModified)
     })
 
+    it('loads the last-modified time, and records a given one instead of the clock', async () => {
+      const { store, reopen } = await create()
+      const before = Date.now()
+      await store.append('now', [bytes(1)])
+      expect((await store.load('now')).lastModified).toBeGreaterThanOrEqual(before)
+      await store.append('moved', [bytes(1)], new Map([[7, 'ada']]), { lastModified: 1234 })
+      expect((await store.load('moved')).lastModified).toBe(1234)
+      expect((await store.list({ after: 'moved' })).docs.map((d) => d.lastModified)).toEqual([
+        expect.any(Number),
+      ])
+      expect((await store.list({ limit: 1 })).docs[0]?.lastModified).toBe(1234)
+      // Owners alone are not a change of the content.
+      await store.append('moved', [], new Map([[8, 'bob']]), { lastModified: 99 })
+      expect((await store.load('moved')).lastModified).toBe(1234)
+      if (reopen === undefined) return
+      await store.close()
+      const again = await reopen()
+      open.push(again)
+      expect((await again.load('moved')).lastModified).toBe(1234)
+    })
+
+    it('lists tombstones in name order, page by page, with or without content', async () => {
+      const { store, reopen } = await create()
+      await store.delete('b', { tombstoneAt: 2 })
+      await store.delete('a', { tombstoneAt: 1 })
+      await store.delete('é', { tombstoneAt: 4 })
+      await store.delete('c', { tombstoneAt: 3 })
+      await store.append('c', [bytes(1)]) // content beside a tombstone
+      await store.append('no-tombstone', [bytes(1)])
+      const first = await store.listTombstones({ limit: 2 })
+      expect(first).toEqual({
+        tombstones: [
+          { name: 'a', deletedAt: 1 },
+          { name: 'b', deletedAt: 2 },
+        ],
+        next: 'b',
+      })
+      const second = await store.listTombstones({ after: 'b', limit: 2 })
+      expect(second).toEqual({
+        tombstones: [
+          { name: 'c', deletedAt: 3 },
+          { name: 'é', deletedAt: 4 },
+        ],
+      })
+      await store.delete('b')
+      expect((await store.listTombstones()).tombstones.map((t) => t.name)).toEqual(['a', 'c', 'é'])
+      if (reopen === undefined) return
+      await store.close()
+      const again = await reopen()
+      open.push(again)
+      expect((await again.listTombstones({ after: 'a' })).tombstones).toEqual([
+        { name: 'c', deletedAt: 3 },
+        { name: 'é', deletedAt: 4 },
+      ])
+    })
+
     it('leaves a tombstone when asked, keeps it through appends, removes it with a plain delete', async () => {
       const { store, reopen } = await create()
       await store.append('gone', [bytes(1)], new Map([[1, 'ada']]))
@@ -185,6 +242,7 @@ export function describeDocStoreContract(label: string, harness: StoreHarness): 
         appendedBytes: 0,
         clientOwners: new Map(),
         deletedAt: 1234,
+        lastModified: null,
       })
       expect(await store.listVersions('gone')).toEqual([])
       expect((await store.list()).docs).toEqual([])

@@ -29,6 +29,11 @@ export interface StoredDoc {
    * Appends leave it in place; a `delete` without `tombstoneAt` removes it.
    */
   readonly deletedAt: number | null
+  /**
+   * When updates were last appended (ms since the epoch), as in `StoredDocInfo`; null when
+   * nothing was, or before the store recorded it.
+   */
+  readonly lastModified: number | null
 }
 
 /** A stored document's entry in a listing. */
@@ -73,6 +78,28 @@ export interface StoredDocPage {
   readonly next?: string
 }
 
+/** A tombstone: `name` was deleted at `deletedAt` (ms since the epoch). */
+export interface TombstoneInfo {
+  readonly name: string
+  readonly deletedAt: number
+}
+
+/** One page of a tombstone listing. */
+export interface TombstonePage {
+  readonly tombstones: TombstoneInfo[]
+  /** Pass as `after` to get the next page; absent on the last page. */
+  readonly next?: string
+}
+
+/** Options of `DocStore.append`. */
+export interface AppendOptions {
+  /**
+   * Record this as the last-modified time instead of the current time (a cluster hand-off
+   * keeps the time the content was last changed, not the time it moved).
+   */
+  readonly lastModified?: number
+}
+
 /**
  * Durable document storage.
  *
@@ -97,6 +124,7 @@ export interface DocStore {
     name: string,
     updates: readonly Uint8Array[],
     newOwners?: ReadonlyMap<number, string>,
+    options?: AppendOptions,
   ): Promise<void>
   /** Atomically replace the updates stored for `name` by one snapshot update (owners stay). */
   replace(name: string, snapshot: Uint8Array): Promise<void>
@@ -111,6 +139,12 @@ export interface DocStore {
    * `limit` at a time, starting after `after`.
    */
   list(options?: { after?: string; limit?: number }): Promise<StoredDocPage>
+  /**
+   * Tombstones (`delete` with `tombstoneAt`), expired or not, in name order (of UTF-8 bytes),
+   * `limit` at a time, starting after `after`. Whether the document also has content does not
+   * matter here.
+   */
+  listTombstones(options?: { after?: string; limit?: number }): Promise<TombstonePage>
   /** Save a version of `name`; it gets the next id of the document. */
   saveVersion(name: string, version: NewVersion): Promise<VersionInfo>
   /** Every version of `name`, oldest first. */

@@ -49,7 +49,10 @@ export const versionContentKey = (name: string, id: number): string =>
 /** The first key of a document's versions (metadata), for skipping them in a listing. */
 export const versionsStart = versionInfoStart
 
-export const tombstoneKey = (name: string): string => `t${SEP}${name}`
+export const TOMBSTONE_PREFIX = `t${SEP}`
+/** End of every tombstone key. */
+export const TOMBSTONES_END = 't\u0001'
+export const tombstoneKey = (name: string): string => `${TOMBSTONE_PREFIX}${name}`
 
 /** What a key inside a document's range holds (the letter after `d\0<name>\0`). */
 export type DocKeyKind = 'm' | 'n' | 'o' | 's' | 'u' | 'v' | 'w'

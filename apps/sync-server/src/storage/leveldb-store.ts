@@ -1,11 +1,14 @@
 import { ClassicLevel } from 'classic-level'
 import {
+  type AppendOptions,
   type DocStore,
   type NewVersion,
   StoreClosedError,
   type StoredDoc,
   type StoredDocInfo,
   type StoredDocPage,
+  type TombstoneInfo,
+  type TombstonePage,
   type VersionInfo,
   type VersionKind,
 } from './doc-store.js'
@@ -25,6 +28,8 @@ import {
   SEP,
   SEQ_KEY,
   snapshotKey,
+  TOMBSTONE_PREFIX,
+  TOMBSTONES_END,
   tombstoneKey,
   updateKey,
   updatesEnd,
@@ -149,9 +154,18 @@ class LevelDbStore implements LevelDbDocStore {
           appendedBytes += value.byteLength
         }
       }
-      const tombstone = await this.#db.get(tombstoneKey(name))
+      const [tombstone, modified] = await this.#db.getMany([tombstoneKey(name), modifiedKey(name)])
       const deletedAt = tombstone === undefined ? null : Number(text(tombstone))
-      return { updates, snapshotBytes, appendedCount, appendedBytes, clientOwners, deletedAt }
+      const lastModified = modified === undefined ? null : Number(text(modified))
+      return {
+        updates,
+        snapshotBytes,
+        appendedCount,
+        appendedBytes,
+        clientOwners,
+        deletedAt,
+        lastModified,
+      }
     })
   }
 
@@ -159,6 +173,7 @@ class LevelDbStore implements LevelDbDocStore {
     name: string,
     updates: readonly Uint8Array[],
     newOwners?: ReadonlyMap<number, string>,
+    options: AppendOptions = {},
   ): Promise<void> {
     this.#check(name)
     if (updates.length === 0 && (newOwners === undefined || newOwners.size === 0)) return
@@ -171,7 +186,8 @@ class LevelDbStore implements LevelDbDocStore {
             group.ops.push({ type: 'put', key: updateKey(name, this.#nextSeq++), value })
           }
           if (updates.length > 0) {
-            group.ops.push({ type: 'put', key: modifiedKey(name), value: utf8(String(Date.now())) })
+            const modified = options.lastModified ?? Date.now()
+            group.ops.push({ type: 'put', key: modifiedKey(name), value: utf8(String(modified)) })
           }
           for (const [clientId, user] of newOwners ?? []) {
             group.ops.push({ type: 'put', key: ownerKey(name, clientId), value: utf8(user) })
@@ -253,6 +269,29 @@ class LevelDbStore implements LevelDbDocStore {
     }
     const last = docs.at(-1)
     return more && last !== undefined ? { docs, next: last.name } : { docs }
+  }
+
+  async listTombstones(options: { after?: string; limit?: number } = {}): Promise<TombstonePage> {
+    this.#assertOpen()
+    const limit = options.limit ?? 100
+    const tombstones: TombstoneInfo[] = []
+    let more = false
+    for await (const [key, value] of this.#db.iterator({
+      ...(options.after === undefined
+        ? { gte: TOMBSTONE_PREFIX }
+        : { gt: tombstoneKey(options.after) }),
+      lt: TOMBSTONES_END,
+      // One more than asked, to know whether there is a next page.
+      limit: limit + 1,
+    })) {
+      if (tombstones.length === limit) {
+        more = true
+        break
+      }
+      tombstones.push({ name: key.slice(TOMBSTONE_PREFIX.length), deletedAt: Number(text(value)) })
+    }
+    const last = tombstones.at(-1)
+    return more && last !== undefined ? { tombstones, next: last.name } : { tombstones }
   }
 
   async saveVersion(name: string, version: NewVersion): Promise<VersionInfo> {

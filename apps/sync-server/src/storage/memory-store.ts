@@ -3,6 +3,7 @@ import {
   StoreClosedError,
   type StoredDoc,
   type StoredDocPage,
+  type TombstonePage,
   type VersionInfo,
 } from './doc-store.js'
 
@@ -64,6 +65,7 @@ export function createMemoryStore(): DocStore {
           appendedBytes: 0,
           clientOwners: new Map(),
           deletedAt,
+          lastModified: null,
         }
       }
       const updates =
@@ -75,15 +77,16 @@ export function createMemoryStore(): DocStore {
         appendedBytes: sumBytes(entry.updates),
         clientOwners: new Map(entry.owners),
         deletedAt,
+        lastModified: entry.lastModified,
       }
     },
-    async append(name, updates, newOwners) {
+    async append(name, updates, newOwners, options = {}) {
       assertOpen()
       if (updates.length === 0 && (newOwners === undefined || newOwners.size === 0)) return
       const entry = entryOf(name)
       // Copy: callers pass views into socket frames.
       for (const update of updates) entry.updates.push(update.slice())
-      if (updates.length > 0) entry.lastModified = Date.now()
+      if (updates.length > 0) entry.lastModified = options.lastModified ?? Date.now()
       for (const [clientId, user] of newOwners ?? []) entry.owners.set(clientId, user)
     },
     async replace(name, snapshot) {
@@ -120,6 +123,23 @@ export function createMemoryStore(): DocStore {
       }
       const last = page.at(-1)
       return names.length > limit && last !== undefined ? { ...result, next: last } : result
+    },
+    async listTombstones(options = {}): Promise<TombstonePage> {
+      assertOpen()
+      const limit = options.limit ?? 100
+      const after = options.after
+      const names = [...tombstones.keys()].filter(
+        (n) => after === undefined || compareUtf8(n, after) > 0,
+      )
+      names.sort(compareUtf8)
+      const page = names.slice(0, limit).map((name) => ({
+        name,
+        deletedAt: tombstones.get(name) as number,
+      }))
+      const last = page.at(-1)
+      return names.length > limit && last !== undefined
+        ? { tombstones: page, next: last.name }
+        : { tombstones: page }
     },
     async saveVersion(name, version) {
       assertOpen()

@@ -195,7 +195,7 @@ export function createUpgradeHandler(
     deps.limits.trustNode(req.socket as Socket)
     const claim: NodeClaim = check.claim
     if (claim.kind === 'link') {
-      wss.handleUpgrade(req, socket, head, (ws) => cluster.acceptLink(ws, claim.from))
+      cluster.acceptLinkUpgrade(req, socket, head, claim.from)
       return
     }
     const parsed = parseDocName(req.url)
