@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import type { Access } from '../auth/grant.js'
 import type { ServerConfig } from '../config/options.js'
 import type { PeerInfo } from '../transport/client-sockets.js'
 import { ChangeDebouncer, type CoalescedChange } from './change-debouncer.js'
