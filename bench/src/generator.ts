@@ -16,10 +16,14 @@ function main(): void {
       process.stderr.write(`    ${job.target.name} ${job.kind}: ${line}\n`)
     }
     runJob(job, log).then(
-      (result: JobResult) => process.send?.({ ok: true, result }, undefined, {}, () => process.exit(0)),
+      (result: JobResult) =>
+        process.send?.({ ok: true, result }, undefined, {}, () => process.exit(0)),
       (error: unknown) =>
         process.send?.(
-          { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+          {
+            ok: false,
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          },
           undefined,
           {},
           () => process.exit(0),

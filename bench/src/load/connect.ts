@@ -88,11 +88,9 @@ export async function connectAll(plan: ConnectPlan, handlers: ClientHandlers): P
 
 /** Close clients, a bounded number at a time would gain nothing here: close all, wait all. */
 export async function closeAll(clients: readonly BenchClient[]): Promise<void> {
-  await withTimeout(
-    Promise.all(clients.map((c) => c.close())),
-    30_000,
-    'closing clients',
-  ).catch(() => Promise.all(clients.map((c) => c.terminate())))
+  await withTimeout(Promise.all(clients.map((c) => c.close())), 30_000, 'closing clients').catch(
+    () => Promise.all(clients.map((c) => c.terminate())),
+  )
 }
 
 /** The first error of any client, or null. */

@@ -51,14 +51,16 @@ export class Progress {
 }
 
 /**
- * Wait until `progress` reaches `target`, giving up once it has not moved for `stallMs` or
- * after `maxMs` in all. Resolves with whether the target was reached.
+ * Wait until `progress` reaches `target`, giving up once it has not moved for `stallMs`, after
+ * `maxMs` in all, or as soon as `hopeless()` says it never will (checked every 100 ms).
+ * Resolves with whether the target was reached.
  */
 export async function reachOrStall(
   progress: Progress,
   target: number,
   stallMs: number,
   maxMs: number,
+  hopeless: () => boolean = () => false,
 ): Promise<boolean> {
   const started = performance.now()
   const reached = progress.reach(target).then(() => true)
@@ -66,8 +68,8 @@ export async function reachOrStall(
     const now = performance.now()
     const left = Math.min(maxMs - (now - started), stallMs - (now - progress.lastChangeAt))
     if (progress.value >= target) return true
-    if (left <= 0) return false
-    const done = await Promise.race([reached, delay(Math.min(left, 250)).then(() => false)])
+    if (left <= 0 || hopeless()) return false
+    const done = await Promise.race([reached, delay(Math.min(left, 100)).then(() => false)])
     if (done) return true
   }
 }

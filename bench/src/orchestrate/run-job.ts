@@ -4,10 +4,14 @@
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Job, JobResult } from '../scenarios/jobs.js'
+import type { Job, JobResult, JobResults } from '../scenarios/jobs.js'
 import { CPU_GENERATOR, type Placement, spawnNode } from '../targets/run-target.js'
 
-const generatorScript = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist', 'generator.js')
+const generatorScript = join(
+  fileURLToPath(new URL('../../', import.meta.url)),
+  'dist',
+  'generator.js',
+)
 
 type Answer = { ok: true; result: JobResult } | { ok: false; error: string }
 
@@ -16,11 +20,11 @@ type Answer = { ok: true; result: JobResult } | { ok: false; error: string }
  *
  * @throws {Error} when the job threw, the process died, or `timeoutMs` passed.
  */
-export async function runInGenerator<R extends JobResult>(
-  job: Job,
+export async function runInGenerator<K extends Job['kind']>(
+  job: Extract<Job, { kind: K }>,
   placement: Placement,
   timeoutMs: number,
-): Promise<R> {
+): Promise<JobResults[K]> {
   const child = spawnNode([generatorScript], {
     placement,
     cpu: CPU_GENERATOR,
@@ -44,7 +48,7 @@ export async function runInGenerator<R extends JobResult>(
   try {
     const result = await Promise.race([answer, deadline])
     if (!result.ok) throw new Error(`generator: ${result.error}`)
-    return result.result as R
+    return result.result as JobResults[K]
   } finally {
     clearTimeout(timer)
     if (child.exitCode === null && child.signalCode === null) {

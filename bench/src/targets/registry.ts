@@ -143,8 +143,12 @@ export const TARGETS: ReadonlyMap<string, TargetSpec> = new Map(
     hocuspocus('hocuspocus', '@hocuspocus/server 3.4.4 (default config)', false),
     hocuspocus('hocuspocus-db', '@hocuspocus/server 3.4.4 + extension-database (files)', true),
     // Broken on purpose: the harness must fail these.
-    relay('lossy-drop', 'relay dropping every 50th frame', 'drop:50'),
-    relay('lossy-reorder', 'relay swapping every 50th frame with the next', 'reorder:50'),
+    relay('lossy-drop', 'relay dropping every 20th frame', 'drop:20'),
+    relay(
+      'lossy-reorder',
+      'relay swapping every 20th frame of a socket with its next',
+      'reorder:20',
+    ),
   ].map((spec) => [spec.name, spec]),
 )
 

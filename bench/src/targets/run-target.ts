@@ -4,7 +4,7 @@
  * ready when its ready line appears. Only processes started here are ever signalled, by
  * their own PID.
  */
-import { type ChildProcess, execFileSync, spawn, type StdioOptions } from 'node:child_process'
+import { type ChildProcess, execFileSync, type StdioOptions, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
