@@ -18,6 +18,7 @@ import {
 import { ProtocolError } from '../protocol/protocol-error.js'
 import type { DocStore } from '../storage/doc-store.js'
 import { ApplyFailedError, DocGuard, type DocGuardOptions } from './doc-guard.js'
+import { mergeUpdates } from './merge-updates.js'
 import { type PresenceRewrite, PresenceTable, type PresenceValidator } from './presence-table.js'
 import { type DurableBatch, type PersistenceOptions, RoomPersistence } from './room-persistence.js'
 
@@ -68,12 +69,7 @@ export async function loadRoom(name: string, options: RoomOptions, deps: RoomDep
   const stored = await deps.store.load(name)
   const doc = new Y.Doc({ gc: true })
   if (stored.updates.length > 0) {
-    Y.applyUpdate(
-      doc,
-      stored.updates.length === 1
-        ? (stored.updates[0] as Uint8Array)
-        : Y.mergeUpdates(stored.updates),
-    )
+    Y.applyUpdate(doc, mergeUpdates(stored.updates))
   }
   deps.metrics.roomLoads.inc()
   deps.metrics.roomLoadSeconds.observe((performance.now() - started) / 1000)
@@ -295,7 +291,7 @@ export class Room {
 
   #relay(batch: DurableBatch<Peer>): void {
     const { updates } = batch
-    const update = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates([...updates])
+    const update = mergeUpdates(updates)
     this.#broadcast(encodeSyncUpdate(update), batch.soleOrigin)
   }
 
