@@ -28,6 +28,7 @@ const HELP = `Usage: npm run bench [-- options]
   --cases a,b          cases to run (default: all): ${CASES.join(', ')}
   --reps N             repetitions
   --profile DIR        write a CPU profile of every Weft server process to DIR
+  --rate N             run fan-out cases as one step at N deliveries/s (for profiling)
   --no-pin             do not pin server and generator to separate cores
   --out DIR            where results go (default: bench/results)
 `
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
       cases: { type: 'string' },
       reps: { type: 'string' },
       profile: { type: 'string' },
+      rate: { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -151,8 +153,10 @@ async function main(): Promise<number> {
       log(`${name} (rep ${rep})`)
       for (const spec of order) {
         if (name.startsWith('cold-load') && !spec.persistent) continue
-        record(await runCase(name, spec, rep, context))
+        const fixed = values.rate !== undefined && FANOUT_CASES.has(name)
+        record(await runCase(name, spec, rep, context, fixed ? Number(values.rate) : undefined))
       }
+      if (values.rate !== undefined) continue
       // The latency comparison at half of Weft's maximum, for every target, same load.
       if (FANOUT_CASES.has(name) && targets.includes('weft')) {
         const weft = runs.find((r) => r.case === name && r.target === 'weft' && r.rep === rep)

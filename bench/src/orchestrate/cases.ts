@@ -217,11 +217,13 @@ export async function runCase(
         placement,
         10 * 60_000,
       )
-      const cpu = result.rounds.map((r) => r.serverCpuPercent)
+      const mean = (values: number[]): number =>
+        values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)
       return run(
         {
           convergeMs: result.convergeMs,
-          serverCpuPercent: cpu.reduce((a, b) => a + b, 0) / Math.max(1, cpu.length),
+          serverCpuPercent: mean(result.rounds.map((r) => r.serverCpuPercent)),
+          serverCpuMs: mean(result.rounds.map((r) => r.serverCpuMs)),
         },
         result.failures,
         result,
@@ -269,6 +271,7 @@ function fanoutMetrics(result: FanoutResult, half: boolean): Record<string, numb
       halfP50Ms: step.latencyMs.p50,
       halfP99Ms: step.latencyMs.p99,
       halfCpuPercent: step.serverCpuPercent,
+      halfCpuUsPerDelivery: step.serverCpuUsPerDelivery,
     }
   }
   const at = result.atMax
@@ -280,6 +283,7 @@ function fanoutMetrics(result: FanoutResult, half: boolean): Record<string, numb
           p50AtMaxMs: at.latencyMs.p50,
           p99AtMaxMs: at.latencyMs.p99,
           cpuAtMaxPercent: at.serverCpuPercent,
+          cpuUsPerDeliveryAtMax: at.serverCpuUsPerDelivery,
           rssAtMaxMiB: at.serverRssMiB,
           generatorCpuAtMaxPercent: at.generatorCpuPercent,
         }),

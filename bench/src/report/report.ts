@@ -37,6 +37,14 @@ const fanout = (shape: string): MetricSpec[] => [
   m(`fanout-${shape}`, 'p50AtMaxMs', `fan-out ${shape}: p50 at max`, 'ms', 'lower', 1),
   m(`fanout-${shape}`, 'p99AtMaxMs', `fan-out ${shape}: p99 at max`, 'ms', 'lower', 1),
   m(`fanout-${shape}`, 'cpuAtMaxPercent', `fan-out ${shape}: server CPU at max`, '%', 'lower', 0),
+  m(
+    `fanout-${shape}`,
+    'cpuUsPerDeliveryAtMax',
+    `fan-out ${shape}: server CPU per delivery at max`,
+    'µs',
+    'lower',
+    1,
+  ),
   m(`fanout-${shape}`, 'rssAtMaxMiB', `fan-out ${shape}: server RSS at max`, 'MiB', 'lower', 0),
   m(
     `fanout-${shape}@half`,

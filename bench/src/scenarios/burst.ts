@@ -27,6 +27,9 @@ export interface BurstRound {
   /** Time the generator needed to hand every frame to its sockets. */
   readonly sendMs: number
   readonly serverCpuPercent: number
+  /** Server CPU time from the first send until converged (robust to a shared machine). */
+  readonly serverCpuMs: number
+  readonly generatorCpuPercent: number
 }
 
 export interface BurstResult extends Outcome {
@@ -54,8 +57,9 @@ export async function runBurst(
   const rounds: BurstRound[] = []
   for (let round = 0; round < params.rounds && failures.length === 0; round++) {
     rounds.push(await runRound(target, params, source, proc, round, failures))
+    const last = rounds.at(-1)
     log(
-      `round ${round + 1}: converged in ${rounds.at(-1)?.convergeMs.toFixed(0)} ms (sent in ${rounds.at(-1)?.sendMs.toFixed(0)} ms)`,
+      `round ${round + 1}: converged in ${last?.convergeMs.toFixed(0)} ms (sent in ${last?.sendMs.toFixed(0)} ms), server cpu ${last?.serverCpuMs.toFixed(0)} ms, gen ${last?.generatorCpuPercent.toFixed(0)}%`,
     )
   }
   const sorted = rounds.map((r) => r.convergeMs).sort((a, b) => a - b)
@@ -101,6 +105,7 @@ async function runRound(
   try {
     const expected = params.clients * (params.clients - 1) * params.edits
     const cpu0 = proc.sample()
+    const gen0 = process.cpuUsage()
     const t0 = performance.now()
     for (let n = 0; n < params.edits; n++) {
       for (let i = 0; i < params.clients; i++) {
@@ -113,6 +118,7 @@ async function runRound(
     const hopeless = (): boolean => clients.some((c) => (c.tag as Tag).tracker.gap !== null)
     const all = await reachOrStall(delivered, expected, params.stallMs, 120_000, hopeless)
     const cpu1 = proc.sample()
+    const gen = process.cpuUsage(gen0)
     if (!all) failures.push(`${expected - delivered.value} of ${expected} deliveries never arrived`)
     for (const client of clients) {
       const gap = (client.tag as Tag).tracker.gap
@@ -130,6 +136,8 @@ async function runRound(
       convergeMs: all ? lastDelivery - t0 : Number.NaN,
       sendMs,
       serverCpuPercent: cpuPercent(cpu0, cpu1),
+      serverCpuMs: cpu1.cpuMs - cpu0.cpuMs,
+      generatorCpuPercent: (gen.user + gen.system) / 10 / (cpu1.at - cpu0.at),
     }
   } finally {
     await closeAll(clients)

@@ -61,6 +61,8 @@ export interface FanoutStep {
   readonly expected: number
   readonly latencyMs: Summary
   readonly serverCpuPercent: number
+  /** Server CPU time per delivery: comparable even when the machine is shared. */
+  readonly serverCpuUsPerDelivery: number
   readonly serverRssMiB: number
   readonly generatorCpuPercent: number
   readonly pass: boolean
@@ -204,6 +206,8 @@ export async function runFanout(
       expected: planned * (perRoom - 1),
       latencyMs: latency,
       serverCpuPercent: cpuPercent(cpu0, cpu1),
+      serverCpuUsPerDelivery:
+        ((cpu1.cpuMs - cpu0.cpuMs) * 1000) / Math.max(1, delivered.value - before),
       serverRssMiB: cpu1.rssKiB / 1024,
       generatorCpuPercent: wall > 0 ? (genUsage.user + genUsage.system) / 10 / wall : 0,
     }
@@ -220,7 +224,7 @@ export async function runFanout(
     }
     const result = { ...step, pass: reason === null, reason }
     log(
-      `offered ${fmt(offeredPerSec)}/s delivered ${fmt(result.deliveredPerSec)}/s p50 ${latency.p50.toFixed(1)} p99 ${latency.p99.toFixed(1)} ms cpu ${result.serverCpuPercent.toFixed(0)}% gen ${result.generatorCpuPercent.toFixed(0)}% ${reason ?? 'pass'}`,
+      `offered ${fmt(offeredPerSec)}/s delivered ${fmt(result.deliveredPerSec)}/s p50 ${latency.p50.toFixed(1)} p99 ${latency.p99.toFixed(1)} ms cpu ${result.serverCpuPercent.toFixed(0)}% (${result.serverCpuUsPerDelivery.toFixed(1)} µs/delivery) gen ${result.generatorCpuPercent.toFixed(0)}% ${reason ?? 'pass'}`,
     )
     return result
   }
