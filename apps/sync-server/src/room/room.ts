@@ -60,26 +60,57 @@ export class RoomFailedError extends Error {
 const isEmptyUpdate = (update: Uint8Array): boolean =>
   update.byteLength === 2 && update[0] === 0 && update[1] === 0
 
+/** The state vector and the update of a document without content. */
+const EMPTY_STATE_VECTOR = Uint8Array.of(0)
+const EMPTY_UPDATE = Uint8Array.of(0, 0)
+
 /**
- * Load a document from storage into a new room. The document is complete before the room
- * exists, so no peer can ever be sent a partial state.
+ * How long a room with a stored snapshot waits for a joining client's sync step 1 before it
+ * builds the document anyway (to send the client the room's own step 1).
+ */
+const BUILD_AFTER_JOIN_MS = 100
+
+/** A state vector that names no client: the client holds nothing yet. */
+const isEmptyStateVector = (stateVector: Uint8Array): boolean =>
+  stateVector.byteLength === 1 && stateVector[0] === 0
+
+/**
+ * Load a document from storage into a new room. What is stored is read completely before the
+ * room exists, so no peer can ever be sent a partial state.
  */
 export async function loadRoom(name: string, options: RoomOptions, deps: RoomDeps): Promise<Room> {
   const started = performance.now()
   const stored = await deps.store.load(name)
-  const doc = new Y.Doc({ gc: true })
-  if (stored.updates.length > 0) {
-    Y.applyUpdate(doc, mergeUpdates(stored.updates))
-  }
   deps.metrics.roomLoads.inc()
   deps.metrics.roomLoadSeconds.observe((performance.now() - started) / 1000)
-  return new Room(name, doc, options, deps, stored)
+  return new Room(name, options, deps, stored)
 }
 
-/** A loaded document and everyone editing it. */
+/**
+ * A loaded document and everyone editing it.
+ *
+ * The Y.Doc is built when something first needs it. Until then a room whose stored state is
+ * one snapshot (how a room is left after it was unloaded or the server stopped) or nothing
+ * (a new document) answers a client that holds nothing with those stored bytes as they are:
+ * no decoding on the way to a new client's sync step 2, so opening a large document costs
+ * reading it, and an idle room costs no Y.Doc at all. Its own sync step 1 (its state vector)
+ * follows once the document is built, right after. The stored bytes are kept, and used for
+ * new clients, until the first change.
+ */
 export class Room {
   readonly name: string
-  readonly #doc: Y.Doc
+  /** The document, once built (see `#docNow`). */
+  #doc: Y.Doc | null = null
+  /** What is stored, merged (null: nothing is); dropped at the first change after the load. */
+  #stored: Uint8Array | null
+  /**
+   * Whether `#stored` is exactly what a new client must get: it is one snapshot (or nothing)
+   * and no update was applied since the load.
+   */
+  #storedIsState: boolean
+  /** Peers that joined before the document was built: they get its sync step 1 then. */
+  #awaitingStep1: Set<Peer> | null = null
+  #buildScheduled = false
   readonly #options: RoomOptions
   readonly #deps: RoomDeps
   readonly #peers = new Set<Peer>()
@@ -87,13 +118,14 @@ export class Room {
   readonly #persistence: RoomPersistence<Peer>
   readonly #guard: DocGuard<Peer>
   #failed: RoomFailedError | null = null
+  #destroyed = false
 
   constructor(
     name: string,
-    doc: Y.Doc,
     options: RoomOptions,
     deps: RoomDeps,
     stored: {
+      updates: readonly Uint8Array[]
       snapshotBytes: number
       appendedCount: number
       appendedBytes: number
@@ -101,7 +133,8 @@ export class Room {
     },
   ) {
     this.name = name
-    this.#doc = doc
+    this.#stored = stored.updates.length === 0 ? null : mergeUpdates(stored.updates)
+    this.#storedIsState = stored.updates.length === 0 || stored.appendedCount === 0
     this.#options = options
     this.#deps = deps
     this.#presence = new PresenceTable<Peer>({
@@ -120,12 +153,50 @@ export class Room {
       options,
       stored,
     )
-    this.#guard = new DocGuard<Peer>(doc, options, stored.clientOwners)
+    this.#guard = new DocGuard<Peer>(() => this.#docNow(), options, stored.clientOwners)
+    // Appended updates are answered from the document, not from the stored bytes.
+    if (!this.#storedIsState) this.#docNow()
+  }
+
+  /** The document, built from what is stored if it is not yet. */
+  #docNow(): Y.Doc {
+    if (this.#doc !== null) return this.#doc
+    const doc = new Y.Doc({ gc: true })
+    if (this.#stored !== null) Y.applyUpdate(doc, this.#stored)
+    if (!this.#storedIsState) this.#stored = null
+    this.#doc = doc
     // What a transaction actually integrated — never duplicates, never structs still waiting
     // for their dependencies — is what gets stored and relayed.
     doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (this.#storedIsState) {
+        // From now on new clients are answered from the document.
+        this.#storedIsState = false
+        this.#stored = null
+      }
       this.#persistence.add(update, origin as Peer)
     })
+    const waiting = this.#awaitingStep1
+    this.#awaitingStep1 = null
+    if (waiting !== null) {
+      const step1 = encodeSyncStep1(Y.encodeStateVector(doc))
+      for (const peer of waiting) if (this.#peers.has(peer)) peer.send(step1)
+    }
+    return doc
+  }
+
+  /**
+   * Build the document after `delayMs` (0: once this turn's replies are out). A joining client
+   * sends its sync step 1 at once; answering that from the stored bytes first, and building
+   * after, keeps the build off the way to its step 2.
+   */
+  #buildSoon(delayMs: number): void {
+    if (this.#buildScheduled && delayMs > 0) return
+    this.#buildScheduled = true
+    const build = (): void => {
+      if (this.#failed === null && !this.#destroyed) this.#docNow()
+    }
+    if (delayMs === 0) setImmediate(build)
+    else setTimeout(build, delayMs)
   }
 
   /** Number of connected peers. */
@@ -144,7 +215,16 @@ export class Room {
    */
   join(peer: Peer): void {
     this.#peers.add(peer)
-    peer.send(encodeSyncStep1(Y.encodeStateVector(this.#doc)))
+    if (this.#doc !== null) {
+      peer.send(encodeSyncStep1(Y.encodeStateVector(this.#doc)))
+    } else if (this.#stored === null) {
+      peer.send(encodeSyncStep1(EMPTY_STATE_VECTOR))
+    } else {
+      // The state vector needs the document: the peer gets it once that is built.
+      this.#awaitingStep1 ??= new Set()
+      this.#awaitingStep1.add(peer)
+      this.#buildSoon(BUILD_AFTER_JOIN_MS)
+    }
     const states = this.#presence.entries()
     if (states.length > 0) peer.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)))
   }
@@ -205,15 +285,23 @@ export class Room {
 
   /** Release the document. Call after `flush()`; anything not yet durable is dropped. */
   destroy(): void {
+    this.#destroyed = true
     this.#persistence.stop()
     this.#peers.clear()
-    this.#doc.destroy()
+    this.#doc?.destroy()
   }
 
   #answerStep1(peer: Peer, stateVector: Uint8Array): void {
+    if (this.#storedIsState && isEmptyStateVector(stateVector)) {
+      // Nothing changed since the load, and the client holds nothing: the stored state is
+      // exactly the answer (and nothing is waiting to be stored).
+      peer.send(encodeSyncStep2(this.#stored ?? EMPTY_UPDATE))
+      if (this.#doc === null && this.#stored !== null) this.#buildSoon(0)
+      return
+    }
     let diff: Uint8Array
     try {
-      diff = Y.encodeStateAsUpdate(this.#doc, stateVector)
+      diff = Y.encodeStateAsUpdate(this.#docNow(), stateVector)
     } catch (cause) {
       throw new ProtocolError('INVALID_UPDATE', 'state vector does not decode', { cause })
     }
