@@ -19,6 +19,7 @@ import { ProtocolError } from '../protocol/protocol-error.js'
 import type { DocStore } from '../storage/doc-store.js'
 import { ApplyFailedError, DocGuard, type DocGuardOptions } from './doc-guard.js'
 import { mergeUpdates } from './merge-updates.js'
+import { PresenceBatcher } from './presence-batcher.js'
 import { type PresenceRewrite, PresenceTable, type PresenceValidator } from './presence-table.js'
 import { type DurableBatch, type PersistenceOptions, RoomPersistence } from './room-persistence.js'
 
@@ -38,6 +39,8 @@ export interface Peer {
 export interface RoomOptions extends PersistenceOptions, DocGuardOptions {
   /** Largest presence state relayed, in bytes of JSON. */
   readonly maxAwarenessStateBytes: number
+  /** Presence broadcasts within this interval of the last one are batched (see PresenceBatcher). */
+  readonly presenceIntervalMs: number
   /** Updates applied but not yet durable, in bytes, beyond which updates are refused. */
   readonly maxPendingBytes: number
   /** Shape check of presence states (for example `parsePresence` from `@weft/awareness`). */
@@ -59,6 +62,13 @@ export class RoomFailedError extends Error {
 /** The empty update (no structs, no deletions) clients send when they have nothing new. */
 const isEmptyUpdate = (update: Uint8Array): boolean =>
   update.byteLength === 2 && update[0] === 0 && update[1] === 0
+
+/** Real timers for the presence batcher. */
+const timers = {
+  now: () => performance.now(),
+  setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
+  clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+}
 
 /** The state vector and the update of a document without content. */
 const EMPTY_STATE_VECTOR = Uint8Array.of(0)
@@ -115,6 +125,8 @@ export class Room {
   readonly #deps: RoomDeps
   readonly #peers = new Set<Peer>()
   readonly #presence: PresenceTable<Peer>
+  /** Every presence broadcast goes through it (removals too, so none overtakes a state). */
+  readonly #presenceOut: PresenceBatcher
   readonly #persistence: RoomPersistence<Peer>
   readonly #guard: DocGuard<Peer>
   #failed: RoomFailedError | null = null
@@ -141,6 +153,11 @@ export class Room {
       maxStateBytes: options.maxAwarenessStateBytes,
       validate: options.validatePresence,
     })
+    this.#presenceOut = new PresenceBatcher(
+      options.presenceIntervalMs,
+      (update) => this.#broadcast(encodeAwarenessMessage(update), null),
+      timers,
+    )
     this.#persistence = new RoomPersistence<Peer>(
       {
         name,
@@ -232,10 +249,7 @@ export class Room {
   /** Remove a peer, and for everyone else the presence states it introduced. */
   leave(peer: Peer): void {
     if (!this.#peers.delete(peer)) return
-    const removals = this.#presence.removeOwner(peer)
-    if (removals.length > 0) {
-      this.#broadcast(encodeAwarenessMessage(encodeAwarenessUpdate(removals)), peer)
-    }
+    this.#presenceOut.offer(this.#presence.removeOwner(peer))
   }
 
   /**
@@ -286,6 +300,7 @@ export class Room {
   /** Release the document. Call after `flush()`; anything not yet durable is dropped. */
   destroy(): void {
     this.#destroyed = true
+    this.#presenceOut.dispose()
     this.#persistence.stop()
     this.#peers.clear()
     this.#doc?.destroy()
@@ -373,8 +388,7 @@ export class Room {
     // client alone in a room receives.
     const unchanged =
       accepted.length === entries.length && accepted.every((e, i) => e === entries[i])
-    const payload = unchanged ? update : encodeAwarenessUpdate(accepted)
-    this.#broadcast(encodeAwarenessMessage(payload), null)
+    this.#presenceOut.offer(accepted, unchanged ? update : undefined)
   }
 
   #relay(batch: DurableBatch<Peer>): void {
