@@ -5,6 +5,10 @@
  * receiver's arrival time, both in this process) under `p99LimitMs`, and the generator kept
  * its pace. The result is the delivered rate of the last passing step.
  *
+ * Before measuring, one short unmeasured step at the first rate warms both processes up (JIT,
+ * buffers). A step that fails is run once more before the ramp stops, so one hiccup of a
+ * shared machine does not end it.
+ *
  * Correctness: every receiver must get every other client's updates in order (a gap fails the
  * run at once), everything sent must arrive eventually, and sampled receivers' documents must
  * equal the document of everything sent.
@@ -151,9 +155,9 @@ export async function runFanout(
   // A gap means an update was lost or reordered: waiting for the rest is pointless.
   const hopeless = (): boolean => clients.some((c) => (c.tag as Tag).tracker.gap !== null)
   let position = 0
-  const runStep = async (offeredPerSec: number): Promise<FanoutStep> => {
+  const runStep = async (offeredPerSec: number, stepMs = params.stepMs): Promise<FanoutStep> => {
     const sendsPerSec = offeredPerSec / (perRoom - 1)
-    const planned = Math.max(1, Math.round((sendsPerSec * params.stepMs) / 1000))
+    const planned = Math.max(1, Math.round((sendsPerSec * stepMs) / 1000))
     // Prepare this step's keystrokes before its window opens.
     const perClient = Math.ceil(planned / (rooms * perRoom)) + 1
     for (let index = 0; index < perRoom; index++) {
@@ -214,7 +218,7 @@ export async function runFanout(
     let reason: string | null = null
     if (!inTime) reason = `not all delivered within ${params.drainMs} ms`
     else if (latency.p99 >= params.p99LimitMs) reason = `p99 ${latency.p99.toFixed(1)} ms`
-    else if (sendMs > params.stepMs * 1.1) reason = 'generator could not keep the pace'
+    else if (sendMs > stepMs * 1.1) reason = 'generator could not keep the pace'
     if (!inTime) {
       // Let the backlog drain before anything else; what never arrives is a lost update.
       const all = await reachOrStall(delivered, expected, params.stallMs, 120_000, hopeless)
@@ -230,7 +234,9 @@ export async function runFanout(
   }
 
   const steps: FanoutStep[] = []
+  /** Record a gap or client error as a failure (once); whether the run has failed. */
   const broken = (): boolean => {
+    if (failures.length > 0) return true
     const gap = clients.find((c) => (c.tag as Tag).tracker.gap !== null)
     if (gap !== undefined) {
       const { client, expected, got } = (gap.tag as Tag).tracker.gap ?? {}
@@ -242,29 +248,43 @@ export async function runFanout(
     if (error !== null) failures.push(error.message)
     return failures.length > 0
   }
+  /** A step, run once more if it fails (not for a correctness failure). */
+  const stepWithRetry = async (rate: number): Promise<FanoutStep> => {
+    const step = await runStep(rate)
+    steps.push(step)
+    if (step.pass || broken()) return step
+    log('failed; once more')
+    const again = await runStep(rate)
+    steps.push(again)
+    return again
+  }
   try {
     const plan = params.rates
-    if ('fixed' in plan) {
-      steps.push(await runStep(plan.fixed))
-      broken()
-    } else {
-      let rate = plan.start
-      let lastPass: FanoutStep | null = null
-      let firstFail: FanoutStep | null = null
-      for (let i = 0; i < plan.maxSteps; i++) {
-        const step = await runStep(rate)
-        steps.push(step)
-        if (broken()) break
-        if (!step.pass) {
-          firstFail = step
-          break
-        }
-        lastPass = step
-        rate *= plan.factor
-      }
-      if (plan.bisect && lastPass !== null && firstFail !== null && failures.length === 0) {
-        steps.push(await runStep(Math.sqrt(lastPass.offeredPerSec * firstFail.offeredPerSec)))
+    const warmRate = 'fixed' in plan ? plan.fixed : plan.start
+    log('warm-up (not measured)')
+    await runStep(warmRate, Math.min(1000, params.stepMs))
+    if (!broken()) {
+      if ('fixed' in plan) {
+        steps.push(await runStep(plan.fixed))
         broken()
+      } else {
+        let rate = plan.start
+        let lastPass: FanoutStep | null = null
+        let firstFail: FanoutStep | null = null
+        for (let i = 0; i < plan.maxSteps; i++) {
+          const step = await stepWithRetry(rate)
+          if (failures.length > 0 || broken()) break
+          if (!step.pass) {
+            firstFail = step
+            break
+          }
+          lastPass = step
+          rate *= plan.factor
+        }
+        if (plan.bisect && lastPass !== null && firstFail !== null && failures.length === 0) {
+          steps.push(await runStep(Math.sqrt(lastPass.offeredPerSec * firstFail.offeredPerSec)))
+          broken()
+        }
       }
     }
     if (failures.length === 0) checkContent(clients, perRoom, sent, source, failures)
