@@ -142,7 +142,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
   /** Open TCP connections per client address, for `maxConnectionsPerIp`. */
   const perIp = new Map<string, number>()
   /** Sockets that have not sent a complete request yet, with their deadline. */
-  const handshakeDeadlines = new WeakMap<Socket, NodeJS.Timeout>()
+  const handshakeDeadlines = new WeakMap<Socket, { timer: NodeJS.Timeout; clear: () => void }>()
   const onConnection = (socket: Socket): void => {
     const ip = socket.remoteAddress ?? 'unknown'
     const count = (perIp.get(ip) ?? 0) + 1
@@ -169,20 +169,28 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       socket.destroy()
     }, config.handshakeTimeoutMs)
     deadline.unref()
-    handshakeDeadlines.set(socket, deadline)
-    socket.once('close', () => clearTimeout(deadline))
+    const clear = (): void => clearTimeout(deadline)
+    handshakeDeadlines.set(socket, { timer: deadline, clear })
+    socket.once('close', clear)
   }
   /** A complete request arrived on `socket`: it is no longer in its handshake. */
   const handshakeDone = (socket: Socket): void => {
     const deadline = handshakeDeadlines.get(socket)
     if (deadline === undefined) return
-    clearTimeout(deadline)
+    clearTimeout(deadline.timer)
+    // The listener would keep the spent timer for the socket's lifetime.
+    socket.off('close', deadline.clear)
     handshakeDeadlines.delete(socket)
   }
 
+  // One listener for every socket: a closure made in onUpgrade would keep its request (headers
+  // and all) alive as long as the socket.
+  const onUpgradeSocketError = (error: Error): void => {
+    logger.debug({ err: error }, 'upgrade socket error')
+  }
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     handshakeDone(req.socket)
-    socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'))
+    socket.on('error', onUpgradeSocketError)
     handleUpgrade(req, socket, head).catch((error: unknown) => {
       logger.error({ err: error, url: req.url }, 'upgrade failed')
       rejectUpgrade(socket, 500, 'internal error')
@@ -201,6 +209,13 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     } else {
       wss.handleUpgrade(req, socket, head, (ws) => ws.close(refusal.closeCode, refusal.reason))
     }
+  }
+
+  // Shared by every connection: a closure made per upgrade would keep that upgrade's request
+  // (headers and all) alive for as long as the connection lasts.
+  const onConnectionClosed = (closed: Connection): void => {
+    connections.delete(closed)
+    metrics.connectionsOpen.set(connections.size)
   }
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -274,10 +289,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
           registry: rooms,
           logger,
           metrics,
-          onClosed: (closed) => {
-            connections.delete(closed)
-            metrics.connectionsOpen.set(connections.size)
-          },
+          onClosed: onConnectionClosed,
         },
       )
       connections.add(connection)
