@@ -68,7 +68,7 @@ export function fanoutParams(name: string, mode: Mode, fixedRate?: number): Fano
   return {
     rooms: shape[0],
     clientsPerRoom: shape[1],
-    stepMs: fixedRate === undefined ? (quick ? 2000 : 5000) : quick ? 3000 : 8000,
+    stepMs: fixedRate === undefined ? (quick ? 2000 : 5000) : 3000,
     drainMs: 1000,
     stallMs: 10_000,
     p99LimitMs: 50,

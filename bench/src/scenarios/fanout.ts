@@ -221,7 +221,7 @@ export async function runFanout(
     else if (sendMs > stepMs * 1.1) reason = 'generator could not keep the pace'
     if (!inTime) {
       // Let the backlog drain before anything else; what never arrives is a lost update.
-      const all = await reachOrStall(delivered, expected, params.stallMs, 120_000, hopeless)
+      const all = await reachOrStall(delivered, expected, params.stallMs, 60_000, hopeless)
       if (!all && !hopeless()) {
         failures.push(`${expected - delivered.value} deliveries never arrived (dropped updates)`)
       }
