@@ -296,12 +296,11 @@ export async function runFanout(
     (best, s) => (best === null || s.deliveredPerSec > best.deliveredPerSec ? s : best),
     null,
   )
-  const last = steps.at(-1)
   return {
     steps,
     maxDeliveredPerSec: atMax?.deliveredPerSec ?? 0,
     atMax,
-    unsaturated: !('fixed' in params.rates) && last !== undefined && last.pass,
+    unsaturated: !('fixed' in params.rates) && steps.length > 0 && steps.every((s) => s.pass),
     connectMs,
     contentChecked: clients.filter((c) => (c.tag as Tag).record !== null).length,
     failures,
