@@ -97,6 +97,25 @@ export async function diskBytes(dir: string): Promise<number> {
 }
 
 /**
+ * Wait until the bytes under `dir` have not changed for `quietMs` (at most `maxMs`). Returns
+ * how long it took until the last change.
+ */
+export async function settleDisk(dir: string, quietMs: number, maxMs: number): Promise<number> {
+  const started = performance.now()
+  let last = await diskBytes(dir)
+  let changedAt = started
+  while (performance.now() - changedAt < quietMs && performance.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    const now = await diskBytes(dir)
+    if (now !== last) {
+      last = now
+      changedAt = performance.now()
+    }
+  }
+  return changedAt - started
+}
+
+/**
  * Run `name` against `spec` once. Never throws: an error becomes a failed run.
  * `fixedRate` runs a fan-out case as one step at that rate (the half-load comparison).
  */
@@ -181,9 +200,11 @@ export async function runCase(
         30 * 60_000,
       )
       if (replay.failures.length > 0) return run({}, replay.failures, { replay })
-      // Give servers that store in the background (debounced or unawaited writes) a moment,
-      // then stop it the way each one stops cleanly (SIGTERM), and start a fresh process.
-      await new Promise((resolve) => setTimeout(resolve, 1000))
+      // Servers that store in the background (the reference queues one LevelDB write per
+      // update behind the relay; Hocuspocus debounces) get time to finish: until their data
+      // directory has not changed for 3 s. Then stop it the way each one stops cleanly
+      // (SIGTERM) and start a fresh process.
+      const settleMs = await settleDisk(dataDir, 3000, 10 * 60_000)
       const stopped = await running.stop()
       const disk = await diskBytes(dataDir)
       context.log(
@@ -201,6 +222,7 @@ export async function runCase(
           warmMs: open.warmMs,
           diskMiB: disk / 1024 / 1024,
           replayUpdatesPerSec: replay.updatesPerSec,
+          settleMs,
           docKiB: open.docBytes / 1024,
         },
         open.failures,

@@ -52,8 +52,10 @@ export function forEachPresence(
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(decoder)
     const clock = decoding.readVarUint(decoder)
-    // Skip the state's JSON text without decoding it.
-    decoder.pos += decoding.readVarUint(decoder)
+    // Skip the state's JSON text without decoding it. (Read the length first: in
+    // `pos += readVarUint()` the old `pos` would be taken before the length is read.)
+    const length = decoding.readVarUint(decoder)
+    decoder.pos += length
     each(clientId, clock)
   }
   if (decoder.pos > update.length) throw new Error('awareness update is truncated')
