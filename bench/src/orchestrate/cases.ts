@@ -54,10 +54,11 @@ export interface CaseContext {
   readonly log: (line: string) => void
 }
 
-const FANOUT_SHAPES: Record<string, readonly [number, number]> = {
-  'fanout-1x50': [1, 50],
-  'fanout-100x10': [100, 10],
-  'fanout-1000x2': [1000, 2],
+/** Rooms, clients per room, and the first rate of the ramp (deliveries/s). */
+const FANOUT_SHAPES: Record<string, readonly [number, number, number]> = {
+  'fanout-1x50': [1, 50, 4000],
+  'fanout-100x10': [100, 10, 2000],
+  'fanout-1000x2': [1000, 2, 1000],
 }
 
 /** Parameters of a fan-out ramp (or of one fixed step at `fixedRate`). */
@@ -74,7 +75,7 @@ export function fanoutParams(name: string, mode: Mode, fixedRate?: number): Fano
     p99LimitMs: 50,
     rates:
       fixedRate === undefined
-        ? { start: 4000, factor: quick ? 2 : 1.5, maxSteps: 14, bisect: true }
+        ? { start: shape[2], factor: quick ? 2 : 1.5, maxSteps: 16, bisect: true }
         : { fixed: fixedRate },
     contentCheckRooms: 2,
   }
