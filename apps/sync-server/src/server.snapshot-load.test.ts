@@ -6,6 +6,7 @@
 import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { openLevelDbStore } from './storage/leveldb-store.js'
 import {
   Cleanup,
   connectClient,
@@ -98,5 +99,23 @@ describe('rooms loaded from a snapshot', () => {
     a.doc.getText('t').insert(0, 'first')
     await converged([a.doc, b.doc])
     expect(b.doc.getText('t').toString()).toBe('first')
+  })
+
+  it('fail a room whose stored snapshot does not decode, closing its clients with 1011', async () => {
+    const store = await openLevelDbStore({ dir: await tempDir(cleanup), fsync: false })
+    cleanup.add(() => store.close())
+    await store.replace('broken', Uint8Array.of(1, 200, 7, 7, 7))
+    const server = await startServer(cleanup, {}, { store })
+
+    const raw = await openRawSocket(cleanup, server.wsUrl, 'broken')
+    raw.ws.send(Uint8Array.of(0, 0, 1, 0))
+    expect((await raw.closed).code).toBe(1011)
+    // Other documents are unaffected.
+    const a = connectClient(cleanup, server.wsUrl, 'fine')
+    await synced(a)
+    a.doc.getText('t').insert(0, 'ok')
+    const b = connectClient(cleanup, server.wsUrl, 'fine')
+    await synced(b)
+    expect(b.doc.getText('t').toString()).toBe('ok')
   })
 })

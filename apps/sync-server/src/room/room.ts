@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import type { Grant } from '../auth/grant.js'
 import type { ServerMetrics } from '../metrics.js'
 import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../protocol/awareness-codec.js'
+import { CloseCode } from '../protocol/close-codes.js'
 import {
   type ClientMessage,
   encodeAwarenessMessage,
@@ -178,8 +179,19 @@ export class Room {
   /** The document, built from what is stored if it is not yet. */
   #docNow(): Y.Doc {
     if (this.#doc !== null) return this.#doc
+    if (this.#failed !== null) throw this.#failed
     const doc = new Y.Doc({ gc: true })
-    if (this.#stored !== null) Y.applyUpdate(doc, this.#stored)
+    try {
+      if (this.#stored !== null) Y.applyUpdate(doc, this.#stored)
+    } catch (cause) {
+      // What is stored does not decode: as a failed load, nobody gets this room; it stays
+      // on disk as it is.
+      doc.destroy()
+      this.#deps.metrics.roomLoadFailures.inc()
+      this.#deps.logger.error({ err: cause, room: this.name }, 'the stored document does not load')
+      this.#failed = new RoomFailedError(`stored document ${this.name} does not load`, { cause })
+      throw this.#failed
+    }
     if (!this.#storedIsState) this.#stored = null
     this.#doc = doc
     // What a transaction actually integrated — never duplicates, never structs still waiting
@@ -210,7 +222,13 @@ export class Room {
     if (this.#buildScheduled && delayMs > 0) return
     this.#buildScheduled = true
     const build = (): void => {
-      if (this.#failed === null && !this.#destroyed) this.#docNow()
+      if (this.#failed !== null || this.#destroyed) return
+      try {
+        this.#docNow()
+      } catch {
+        // Logged and counted by #docNow; the room is failed.
+        this.closePeers(CloseCode.internalError, 'document could not be loaded')
+      }
     }
     if (delayMs === 0) setImmediate(build)
     else setTimeout(build, delayMs)
