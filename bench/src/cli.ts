@@ -127,10 +127,17 @@ async function main(): Promise<number> {
     `bench ${mode}: ${cases.length} cases × ${targets.join(', ')} × ${reps}; pinned: ${meta.machine.pinned}, open files: ${meta.machine.openFilesLimit}`,
   )
   const runs: CaseRun[] = []
+  let sourceBase = 2
   const context = {
     mode,
     placement,
     log,
+    // 10,000 connections use two addresses; move on by four each run (127.0.0.2 to .253).
+    nextSourceBase: (): number => {
+      const base = sourceBase
+      sourceBase = sourceBase + 4 > 250 ? 2 : sourceBase + 4
+      return base
+    },
     serverNodeOptions: (target: string): readonly string[] | undefined =>
       values.profile !== undefined && target.startsWith('weft')
         ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`]

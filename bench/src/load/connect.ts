@@ -16,11 +16,16 @@ export function urlFor(pattern: string, docName: string): string {
 /** Connections per loopback source address. */
 const PER_SOURCE_ADDRESS = 8000
 
-/** Source address of connection `index` of `total`, or undefined to let the OS choose. */
-export function sourceAddress(index: number, total: number): string | undefined {
+/**
+ * Source address of connection `index` of `total` (127.0.0.`base`, `base + 1`, …), or
+ * undefined to let the OS choose. Runs use different bases: the TIME_WAIT entries ten
+ * thousand closed connections leave on their addresses make finding a free port there slow
+ * for a minute.
+ */
+export function sourceAddress(index: number, total: number, base = 2): string | undefined {
   if (total <= PER_SOURCE_ADDRESS) return undefined
   const addresses = Math.ceil(total / PER_SOURCE_ADDRESS)
-  return `127.0.0.${2 + (index % addresses)}`
+  return `127.0.0.${base + (index % addresses)}`
 }
 
 /** What to connect to. */
@@ -36,6 +41,8 @@ export interface ConnectPlan {
   readonly timeoutMs: number
   /** Called with each client before it connects (to tag it). */
   readonly prepare?: (client: BenchClient, index: number) => void
+  /** First loopback source address (127.0.0.x) when connections are spread; default 2. */
+  readonly sourceBase?: number
 }
 
 /** Clients in connection order, and how long connecting all of them took. */
@@ -58,7 +65,7 @@ export async function connectAll(plan: ConnectPlan, handlers: ClientHandlers): P
     while (failure === null && next < plan.count) {
       const index = next++
       const docName = plan.docOf(index)
-      const localAddress = sourceAddress(index, plan.count)
+      const localAddress = sourceAddress(index, plan.count, plan.sourceBase)
       const client = new BenchClient(
         {
           url: urlFor(plan.urlPattern, docName),

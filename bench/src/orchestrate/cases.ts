@@ -52,6 +52,8 @@ export interface CaseContext {
   /** Extra node options for the server process (e.g. `--cpu-prof`), by target name. */
   readonly serverNodeOptions: (target: string) => readonly string[] | undefined
   readonly log: (line: string) => void
+  /** A loopback source address base not used by the previous connection-heavy runs. */
+  readonly nextSourceBase: () => number
 }
 
 /** Rooms, clients per room, and the first rate of the ramp (deliveries/s). */
@@ -173,6 +175,7 @@ export async function runCase(
             concurrency: 128,
             idleMs: quick ? 3000 : 10_000,
             settleMs: 1000,
+            sourceBase: context.nextSourceBase(),
           },
         },
         placement,

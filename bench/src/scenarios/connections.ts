@@ -18,6 +18,8 @@ export interface ConnectionsParams {
   readonly idleMs: number
   /** Pause before reading memory, so the server finishes what the connects started. */
   readonly settleMs: number
+  /** First loopback source address 127.0.0.x (see `sourceAddress`). */
+  readonly sourceBase: number
 }
 
 export interface ConnectionsResult extends Outcome {
@@ -57,6 +59,7 @@ export async function runConnections(
       docOf: (i) => (params.distinctRooms ? `conn-${label}-${i}` : `conn-${label}`),
       concurrency: params.concurrency,
       timeoutMs: 60_000,
+      sourceBase: params.sourceBase,
     },
     {},
   )
