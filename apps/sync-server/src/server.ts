@@ -346,6 +346,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
           retryDelayMs: 100,
           maxRetryDelayMs: 5000,
           maxAwarenessStateBytes: config.maxAwarenessStateBytes,
+          presenceIntervalMs: config.presenceIntervalMs,
           maxPendingBytes: config.maxPendingBytes,
           validatePresence: deps.validatePresence,
           maxDocBytes: config.maxDocBytes,

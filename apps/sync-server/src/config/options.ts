@@ -356,6 +356,15 @@ export const OPTIONS = {
     description:
       'Documents loaded at once; a client opening another one is closed with 1013 (try again later) until idle ones are unloaded.',
   }),
+  presenceIntervalMs: option({
+    flag: 'presence-interval',
+    env: 'WEFT_PRESENCE_INTERVAL',
+    parser: duration(0, 10_000),
+    default: 50,
+    group: 'Limits',
+    description:
+      'Presence broadcasts per document are batched: updates within this interval of the last broadcast are merged (newest state per client) and sent together; the first after a quiet interval goes at once. 0 sends every update at once.',
+  }),
   maxQueuedFrames: option({
     flag: 'max-queued-frames',
     env: 'WEFT_MAX_QUEUED_FRAMES',

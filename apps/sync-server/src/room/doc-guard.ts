@@ -35,15 +35,20 @@ export interface UpdateSource<Origin> {
 
 /** Guards one document; see the module comment. */
 export class DocGuard<Origin extends object> {
-  readonly #doc: Y.Doc
+  /** The document; a function, so a room can build it only when an update first needs it. */
+  readonly #docOf: () => Y.Doc
   readonly #options: DocGuardOptions
   readonly #owners: Map<number, string>
   readonly #pendingUpdates = new WeakMap<Origin, number>()
   /** The exact encoded size, measured when the size estimate was `estimate`. */
   #measured: { estimate: number; exact: number } | null = null
 
-  constructor(doc: Y.Doc, options: DocGuardOptions, owners: ReadonlyMap<number, string>) {
-    this.#doc = doc
+  constructor(
+    doc: Y.Doc | (() => Y.Doc),
+    options: DocGuardOptions,
+    owners: ReadonlyMap<number, string>,
+  ) {
+    this.#docOf = typeof doc === 'function' ? doc : () => doc
     this.#options = options
     this.#owners = new Map(owners)
   }
@@ -81,8 +86,9 @@ export class DocGuard<Origin extends object> {
     estimatedBytes: number,
     newOwners: Map<number, string>,
   ): void {
-    const store = this.#doc.store
-    const inspection = inspectUpdate(this.#doc, update, {
+    const doc = this.#docOf()
+    const store = doc.store
+    const inspection = inspectUpdate(doc, update, {
       maxDepth: this.#options.maxNestingDepth,
       pending: store.pendingStructs,
     })
@@ -103,7 +109,7 @@ export class DocGuard<Origin extends object> {
 
     const before = snapshotPending(store)
     try {
-      Y.applyUpdate(this.#doc, update, source.origin)
+      Y.applyUpdate(doc, update, source.origin)
     } catch (cause) {
       throw new ApplyFailedError('a well-formed update failed to integrate', { cause })
     }
@@ -128,12 +134,13 @@ export class DocGuard<Origin extends object> {
 
   /** The document's full state without held-back structs (which are never stored). */
   snapshot(): Uint8Array {
-    const store = this.#doc.store
+    const doc = this.#docOf()
+    const store = doc.store
     const { pendingStructs, pendingDs } = store
     store.pendingStructs = null
     store.pendingDs = null
     try {
-      return Y.encodeStateAsUpdate(this.#doc)
+      return Y.encodeStateAsUpdate(doc)
     } finally {
       store.pendingStructs = pendingStructs
       store.pendingDs = pendingDs

@@ -74,6 +74,7 @@ function registryOn(store: DocStore): RoomRegistry {
         retryDelayMs: 10,
         maxRetryDelayMs: 100,
         maxAwarenessStateBytes: 1024,
+        presenceIntervalMs: 0,
         maxPendingBytes: 1024 * 1024,
         maxDocBytes: 1024 * 1024,
         maxNestingDepth: 100,

@@ -19,6 +19,8 @@ import {
 import { ProtocolError } from '../protocol/protocol-error.js'
 import type { DocStore, NewVersion, StoredDoc, VersionInfo } from '../storage/doc-store.js'
 import { ApplyFailedError, DocGuard, type DocGuardOptions } from './doc-guard.js'
+import { mergeUpdates } from './merge-updates.js'
+import { PresenceBatcher } from './presence-batcher.js'
 import { type PresenceRewrite, PresenceTable, type PresenceValidator } from './presence-table.js'
 import {
   type DurableBatch,
@@ -49,6 +51,8 @@ export interface RoomOptions extends PersistenceOptions, DocGuardOptions, Versio
   readonly tombstoneMs: number
   /** Largest presence state relayed, in bytes of JSON. */
   readonly maxAwarenessStateBytes: number
+  /** Presence broadcasts within this interval of the last one are batched (see PresenceBatcher). */
+  readonly presenceIntervalMs: number
   /** Updates applied but not yet durable, in bytes, beyond which updates are refused. */
   readonly maxPendingBytes: number
   /** Shape check of presence states (for example `parsePresence` from `@weft/awareness`). */
@@ -98,54 +102,85 @@ export class RoomFailedError extends Error {
 const isEmptyUpdate = (update: Uint8Array): boolean =>
   update.byteLength === 2 && update[0] === 0 && update[1] === 0
 
+/** Real timers for the presence batcher. */
+const timers = {
+  now: () => performance.now(),
+  setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
+  clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+}
+
+/** The state vector and the update of a document without content. */
+const EMPTY_STATE_VECTOR = Uint8Array.of(0)
+const EMPTY_UPDATE = Uint8Array.of(0, 0)
+
 /**
- * Load a document from storage into a new room. The document is complete before the room
- * exists, so no peer can ever be sent a partial state.
+ * How long a room with a stored snapshot waits for a joining client's sync step 1 before it
+ * builds the document anyway (to send the client the room's own step 1).
+ */
+const BUILD_AFTER_JOIN_MS = 100
+
+/** A state vector that names no client: the client holds nothing yet. */
+const isEmptyStateVector = (stateVector: Uint8Array): boolean =>
+  stateVector.byteLength === 1 && stateVector[0] === 0
+
+/**
+ * Load a document from storage into a new room. What is stored is read completely before the
+ * room exists, so no peer can ever be sent a partial state.
  */
 export async function loadRoom(name: string, options: RoomOptions, deps: RoomDeps): Promise<Room> {
   const started = performance.now()
   const stored = await deps.store.load(name)
-  const doc = new Y.Doc({ gc: true })
-  if (stored.updates.length > 0) {
-    Y.applyUpdate(
-      doc,
-      stored.updates.length === 1
-        ? (stored.updates[0] as Uint8Array)
-        : Y.mergeUpdates(stored.updates),
-    )
-  }
   deps.metrics.roomLoads.inc()
   deps.metrics.roomLoadSeconds.observe((performance.now() - started) / 1000)
-  return new Room(name, doc, options, deps, stored)
+  return new Room(name, options, deps, stored)
 }
 
-/** A loaded document and everyone editing it. */
+/**
+ * A loaded document and everyone editing it.
+ *
+ * The Y.Doc is built when something first needs it. Until then a room whose stored state is
+ * one snapshot (how a room is left after it was unloaded or the server stopped) or nothing
+ * (a new document) answers a client that holds nothing with those stored bytes as they are:
+ * no decoding on the way to a new client's sync step 2, so opening a large document costs
+ * reading it, and an idle room costs no Y.Doc at all. Its own sync step 1 (its state vector)
+ * follows once the document is built, right after. The stored bytes are kept, and used for
+ * new clients, until the first change.
+ */
 export class Room {
   readonly name: string
-  readonly #doc: Y.Doc
+  /** The document, once built (see `#docNow`). */
+  #doc: Y.Doc | null = null
+  /** What is stored, merged (null: nothing is); dropped at the first change after the load. */
+  #stored: Uint8Array | null
+  /**
+   * Whether `#stored` is exactly what a new client must get: it is one snapshot (or nothing)
+   * and no update was applied since the load.
+   */
+  #storedIsState: boolean
+  /** Peers that joined before the document was built: they get its sync step 1 then. */
+  #awaitingStep1: Set<Peer> | null = null
+  #buildScheduled = false
   readonly #options: RoomOptions
   readonly #deps: RoomDeps
   readonly #peers = new Set<Peer>()
   readonly #presence: PresenceTable<Peer>
+  /** Every presence broadcast goes through it (removals too, so none overtakes a state). */
+  readonly #presenceOut: PresenceBatcher
   readonly #persistence: RoomPersistence<Origin>
   readonly #guard: DocGuard<Origin>
   readonly #versions: RoomVersions
   #failed: RoomFailedError | null = null
+  #destroyed = false
   /** Set by `shut`: peers joining later are closed with this. */
   #shut: { code: number; reason: string } | null = null
   /** The tombstone's time, while the document counts as deleted. */
   #deletedAt: number | null
   #reviving: Promise<void> | null = null
 
-  constructor(
-    name: string,
-    doc: Y.Doc,
-    options: RoomOptions,
-    deps: RoomDeps,
-    stored: Omit<StoredDoc, 'updates'>,
-  ) {
+  constructor(name: string, options: RoomOptions, deps: RoomDeps, stored: StoredDoc) {
     this.name = name
-    this.#doc = doc
+    this.#stored = stored.updates.length === 0 ? null : mergeUpdates(stored.updates)
+    this.#storedIsState = stored.updates.length === 0 || stored.appendedCount === 0
     this.#options = options
     this.#deps = deps
     this.#presence = new PresenceTable<Peer>({
@@ -153,6 +188,11 @@ export class Room {
       validate: options.validatePresence,
     })
     this.#deletedAt = stored.deletedAt
+    this.#presenceOut = new PresenceBatcher(
+      options.presenceIntervalMs,
+      (update) => this.#broadcast(encodeAwarenessMessage(update), 'awareness', null),
+      timers,
+    )
     this.#persistence = new RoomPersistence<Origin>(
       {
         name,
@@ -169,7 +209,7 @@ export class Room {
       options,
       stored,
     )
-    this.#guard = new DocGuard<Origin>(doc, options, stored.clientOwners)
+    this.#guard = new DocGuard<Origin>(() => this.#docNow(), options, stored.clientOwners)
     this.#versions = new RoomVersions(
       {
         name,
@@ -179,20 +219,76 @@ export class Room {
         clock: deps.clock,
         durable: () => this.#persistence.durable(),
         state: () => this.#guard.snapshot(),
-        snapshot: () => Y.snapshot(doc),
+        snapshot: () => Y.snapshot(this.#docNow()),
       },
       options,
     )
+    // Appended updates are answered from the document, not from the stored bytes.
+    if (!this.#storedIsState) this.#docNow()
+  }
+
+  /** The document, built from what is stored if it is not yet. */
+  #docNow(): Y.Doc {
+    if (this.#doc !== null) return this.#doc
+    if (this.#failed !== null) throw this.#failed
+    const doc = new Y.Doc({ gc: true })
+    try {
+      if (this.#stored !== null) Y.applyUpdate(doc, this.#stored)
+    } catch (cause) {
+      // What is stored does not decode: as a failed load, nobody gets this room; it stays
+      // on disk as it is.
+      doc.destroy()
+      this.#deps.metrics.roomLoadFailures.inc()
+      this.#deps.logger.error({ err: cause, room: this.name }, 'the stored document does not load')
+      this.#failed = new RoomFailedError(`stored document ${this.name} does not load`, { cause })
+      throw this.#failed
+    }
+    if (!this.#storedIsState) this.#stored = null
+    this.#doc = doc
     // What a transaction actually integrated — never duplicates, never structs still waiting
     // for their dependencies — is what gets stored and relayed.
     doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (this.#storedIsState) {
+        // From now on new clients are answered from the document.
+        this.#storedIsState = false
+        this.#stored = null
+      }
       this.#persistence.add(update, origin as Origin)
     })
+    const waiting = this.#awaitingStep1
+    this.#awaitingStep1 = null
+    if (waiting !== null) {
+      const step1 = encodeSyncStep1(Y.encodeStateVector(doc))
+      for (const peer of waiting) if (this.#peers.has(peer)) peer.send(step1, 'sync-step1')
+    }
+    return doc
+  }
+
+  /**
+   * Build the document after `delayMs` (0: once this turn's replies are out). A joining client
+   * sends its sync step 1 at once; answering that from the stored bytes first, and building
+   * after, keeps the build off the way to its step 2.
+   */
+  #buildSoon(delayMs: number): void {
+    if (this.#buildScheduled && delayMs > 0) return
+    this.#buildScheduled = true
+    const build = (): void => {
+      if (this.#failed !== null || this.#destroyed) return
+      try {
+        this.#docNow()
+      } catch {
+        // Logged and counted by #docNow; the room is failed.
+        this.closePeers(CloseCode.internalError, 'document could not be loaded')
+      }
+    }
+    if (delayMs === 0) setImmediate(build)
+    else setTimeout(build, delayMs)
   }
 
   /** Whether nothing was ever stored or applied for this document. */
   get isEmpty(): boolean {
-    return this.#doc.store.clients.size === 0
+    // Not built yet: empty exactly when nothing is stored.
+    return this.#doc === null ? this.#stored === null : this.#doc.store.clients.size === 0
   }
 
   /** Whether the document was deleted less than `tombstoneMs` ago (and not re-created since). */
@@ -231,7 +327,16 @@ export class Room {
       return
     }
     this.#peers.add(peer)
-    peer.send(encodeSyncStep1(Y.encodeStateVector(this.#doc)), 'sync-step1')
+    if (this.#doc !== null) {
+      peer.send(encodeSyncStep1(Y.encodeStateVector(this.#doc)), 'sync-step1')
+    } else if (this.#stored === null) {
+      peer.send(encodeSyncStep1(EMPTY_STATE_VECTOR), 'sync-step1')
+    } else {
+      // The state vector needs the document: the peer gets it once that is built.
+      this.#awaitingStep1 ??= new Set()
+      this.#awaitingStep1.add(peer)
+      this.#buildSoon(BUILD_AFTER_JOIN_MS)
+    }
     const states = this.#presence.entries()
     if (states.length > 0) {
       peer.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)), 'awareness')
@@ -241,10 +346,7 @@ export class Room {
   /** Remove a peer, and for everyone else the presence states it introduced. */
   leave(peer: Peer): void {
     if (!this.#peers.delete(peer)) return
-    const removals = this.#presence.removeOwner(peer)
-    if (removals.length > 0) {
-      this.#broadcast(encodeAwarenessMessage(encodeAwarenessUpdate(removals)), 'awareness', peer)
-    }
+    this.#presenceOut.offer(this.#presence.removeOwner(peer))
   }
 
   /**
@@ -289,7 +391,7 @@ export class Room {
    */
   async read<T>(view: (doc: Y.Doc, state: () => Uint8Array) => T): Promise<T> {
     this.#assertUsable()
-    const result = view(this.#doc, () => this.#guard.snapshot())
+    const result = view(this.#docNow(), () => this.#guard.snapshot())
     await this.#persistence.durable()
     return result
   }
@@ -379,7 +481,7 @@ export class Room {
   merge(update: Uint8Array, owners: ReadonlyMap<number, string>): void {
     this.#assertUsable()
     try {
-      Y.applyUpdate(this.#doc, update, HANDOFF)
+      Y.applyUpdate(this.#docNow(), update, HANDOFF)
     } catch (cause) {
       this.#failed = new RoomFailedError('a merged copy failed to apply', { cause })
       throw this.#failed
@@ -407,10 +509,12 @@ export class Room {
   /** Release the document. Call after `flush()`; anything not yet durable is dropped. */
   destroy(): void {
     this.#shut ??= { code: CloseCode.tryAgainLater, reason: 'document is reloading; reconnect' }
+    this.#destroyed = true
+    this.#presenceOut.dispose()
     this.#versions.dispose()
     this.#persistence.stop()
     this.#peers.clear()
-    this.#doc.destroy()
+    this.#doc?.destroy()
   }
 
   #assertUsable(): void {
@@ -426,9 +530,16 @@ export class Room {
   }
 
   #answerStep1(peer: Peer, stateVector: Uint8Array): void {
+    if (this.#storedIsState && isEmptyStateVector(stateVector)) {
+      // Nothing changed since the load, and the client holds nothing: the stored state is
+      // exactly the answer (and nothing is waiting to be stored).
+      peer.send(encodeSyncStep2(this.#stored ?? EMPTY_UPDATE), 'sync-step2')
+      if (this.#doc === null && this.#stored !== null) this.#buildSoon(0)
+      return
+    }
     let diff: Uint8Array
     try {
-      diff = Y.encodeStateAsUpdate(this.#doc, stateVector)
+      diff = Y.encodeStateAsUpdate(this.#docNow(), stateVector)
     } catch (cause) {
       throw new ProtocolError('INVALID_UPDATE', 'state vector does not decode', { cause })
     }
@@ -500,13 +611,12 @@ export class Room {
     // client alone in a room receives.
     const unchanged =
       accepted.length === entries.length && accepted.every((e, i) => e === entries[i])
-    const payload = unchanged ? update : encodeAwarenessUpdate(accepted)
-    this.#broadcast(encodeAwarenessMessage(payload), 'awareness', null)
+    this.#presenceOut.offer(accepted, unchanged ? update : undefined)
   }
 
   #relay(batch: DurableBatch<Origin>): void {
     const { updates } = batch
-    const update = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates([...updates])
+    const update = mergeUpdates(updates)
     this.#broadcast(encodeSyncUpdate(update), 'sync-update', batch.soleOrigin)
   }
 

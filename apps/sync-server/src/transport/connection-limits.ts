@@ -20,7 +20,7 @@ export class ConnectionLimits {
   readonly #options: ConnectionLimitOptions
   readonly #metrics: ServerMetrics
   readonly #perIp = new Map<string, number>()
-  readonly #deadlines = new WeakMap<Socket, NodeJS.Timeout>()
+  readonly #deadlines = new WeakMap<Socket, { timer: NodeJS.Timeout; clear: () => void }>()
   /** Sockets that authenticated as a cluster node: not counted. */
   readonly #nodeSockets = new WeakSet<Socket>()
   /** Addresses of cluster nodes (bounded by the number of nodes). */
@@ -57,15 +57,18 @@ export class ConnectionLimits {
       socket.destroy()
     }, this.#options.handshakeTimeoutMs)
     deadline.unref()
-    this.#deadlines.set(socket, deadline)
-    socket.once('close', () => clearTimeout(deadline))
+    const clear = (): void => clearTimeout(deadline)
+    this.#deadlines.set(socket, { timer: deadline, clear })
+    socket.once('close', clear)
   }
 
   /** A complete request arrived on `socket`: it is no longer in its handshake. */
   handshakeDone(socket: Socket): void {
     const deadline = this.#deadlines.get(socket)
     if (deadline === undefined) return
-    clearTimeout(deadline)
+    clearTimeout(deadline.timer)
+    // The listener would keep the spent timer for the socket's lifetime.
+    socket.off('close', deadline.clear)
     this.#deadlines.delete(socket)
   }
 

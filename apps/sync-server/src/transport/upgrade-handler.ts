@@ -222,9 +222,14 @@ export function createUpgradeHandler(
     )
   }
 
+  // One listener for every socket: a closure made below would keep its request (headers and
+  // all) alive as long as the socket lives.
+  const onSocketError = (error: Error): void => {
+    logger.debug({ err: error }, 'upgrade socket error')
+  }
   return (req, socket, head) => {
     deps.limits.handshakeDone(req.socket as Socket)
-    socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'))
+    socket.on('error', onSocketError)
     const handle = (): Promise<void> => {
       if (!deps.accepting()) {
         rejectUpgrade(socket, 503, 'server is shutting down')
