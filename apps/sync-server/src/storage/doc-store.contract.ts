@@ -88,6 +88,31 @@ export function describeDocStoreContract(label: string, harness: StoreHarness): 
       expect((await store.load('ab')).updates.map((u) => [...u])).toEqual([[5]])
     })
 
+    it('keeps what is appended after each of many compactions, across reopen', async () => {
+      const { store, reopen } = await create()
+      for (let round = 1; round <= 5; round++) {
+        await store.append('a', [bytes(round, 1), bytes(round, 2)])
+        await store.append('other', [bytes(round)])
+        await store.replace('a', bytes(round, 0))
+      }
+      await store.append('a', [bytes(9)])
+      const expected = [[5, 0], [9]]
+      const loaded = await store.load('a')
+      expect(loaded.updates.map((u) => [...u])).toEqual(expected)
+      expect(loaded).toMatchObject({ snapshotBytes: 2, appendedCount: 1, appendedBytes: 1 })
+      expect((await store.list()).docs.map((d) => [d.name, d.bytes])).toEqual([
+        ['a', 3],
+        ['other', 5],
+      ])
+      if (reopen === undefined) return
+      await store.close()
+      const again = await reopen()
+      open.push(again)
+      expect((await again.load('a')).updates.map((u) => [...u])).toEqual(expected)
+      await again.replace('a', bytes(7))
+      expect((await again.load('a')).updates.map((u) => [...u])).toEqual([[7]])
+    })
+
     it('records client-id owners with appends, keeps them through compaction, drops them on delete', async () => {
       const { store, reopen } = await create()
       await store.append('a', [bytes(1)], new Map([[7, 'ada']]))

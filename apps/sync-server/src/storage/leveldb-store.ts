@@ -14,16 +14,16 @@ import {
 } from './doc-store.js'
 import { KeyedSerializer } from './keyed-serializer.js'
 import {
-  contentEnd,
-  contentStart,
   DOC_PREFIX,
   DOCS_END,
   docEnd,
   docStart,
+  firstSeqKey,
   modifiedKey,
   nextVersionKey,
   ownerKey,
   ownerPrefix,
+  ownersEnd,
   parseDocKey,
   SEP,
   SEQ_KEY,
@@ -136,25 +136,28 @@ class LevelDbStore implements LevelDbDocStore {
       let appendedCount = 0
       let appendedBytes = 0
       const clientOwners = new Map<number, string>()
-      const snapshot = snapshotKey(name)
+      const [snapshot, firstSeq, tombstone, modified] = await this.#db.getMany([
+        snapshotKey(name),
+        firstSeqKey(name),
+        tombstoneKey(name),
+        modifiedKey(name),
+      ])
       const owners = ownerPrefix(name)
-      // Keys sort as owners ("o"), snapshot ("s"), updates ("u"): the snapshot comes first.
-      for await (const [key, value] of this.#db.iterator({
-        gte: contentStart(name),
-        lt: contentEnd(name),
-      })) {
-        if (key.startsWith(owners)) {
-          clientOwners.set(Number(key.slice(owners.length)), text(value))
-        } else if (key === snapshot) {
-          updates.push(value)
-          snapshotBytes = value.byteLength
-        } else {
-          updates.push(value)
-          appendedCount++
-          appendedBytes += value.byteLength
-        }
+      for await (const [key, value] of this.#db.iterator({ gte: owners, lt: ownersEnd(name) })) {
+        clientOwners.set(Number(key.slice(owners.length)), text(value))
       }
-      const [tombstone, modified] = await this.#db.getMany([tombstoneKey(name), modifiedKey(name)])
+      if (snapshot !== undefined) {
+        updates.push(snapshot)
+        snapshotBytes = snapshot.byteLength
+      }
+      for await (const value of this.#db.values({
+        gte: this.#liveUpdatesStart(name, firstSeq),
+        lt: updatesEnd(name),
+      })) {
+        updates.push(value)
+        appendedCount++
+        appendedBytes += value.byteLength
+      }
       const deletedAt = tombstone === undefined ? null : Number(text(tombstone))
       const lastModified = modified === undefined ? null : Number(text(modified))
       return {
@@ -200,8 +203,15 @@ class LevelDbStore implements LevelDbDocStore {
   async replace(name: string, snapshot: Uint8Array): Promise<void> {
     this.#check(name)
     return this.#serial.run(name, async () => {
-      const ops: BatchOp[] = await this.#deleteOps(updatesStart(name), updatesEnd(name))
+      const firstSeq = await this.#db.get(firstSeqKey(name))
+      const ops: BatchOp[] = await this.#deleteOps(
+        this.#liveUpdatesStart(name, firstSeq),
+        updatesEnd(name),
+      )
       ops.push({ type: 'put', key: snapshotKey(name), value: snapshot })
+      // Every update of this document so far has a lower number (appends to one document are
+      // serialised with this), and all of them are deleted in this batch.
+      ops.push({ type: 'put', key: firstSeqKey(name), value: utf8(this.#nextSeq.toString(16)) })
       await this.#db.batch(ops, { sync: this.#sync })
     })
   }
@@ -235,6 +245,8 @@ class LevelDbStore implements LevelDbDocStore {
       lastModified: number | null
       stored: boolean
     } | null = null
+    /** The current document's first live update number, when it has one. */
+    let firstSeq: Uint8Array | undefined
     /** Add the document just read to the page, if it has content (not only versions or owners). */
     const finish = (): void => {
       if (current === null || !current.stored) return
@@ -252,12 +264,19 @@ class LevelDbStore implements LevelDbDocStore {
             break
           }
           current = { name, bytes: 0, lastModified: null, stored: false }
+          firstSeq = undefined
         }
-        if (kind === 'm') {
+        if (kind === 'f') {
+          firstSeq = value
+        } else if (kind === 'm') {
           current.lastModified = Number(text(value))
         } else if (kind === 's' || kind === 'u') {
           current.bytes += value.byteLength
           current.stored = true
+          // Past the snapshot: jump over the compacted updates (see #liveUpdatesStart).
+          if (kind === 's' && firstSeq !== undefined) {
+            iterator.seek(this.#liveUpdatesStart(name, firstSeq))
+          }
         } else if (kind === 'v' || kind === 'w') {
           // Versions sort last in a document's range: skip their content.
           iterator.seek(docEnd(name))
@@ -379,6 +398,18 @@ class LevelDbStore implements LevelDbDocStore {
 
   #assertOpen(): void {
     if (!this.#open) throw new StoreClosedError()
+  }
+
+  /**
+   * The first update key of `name` that may still exist: from its first live sequence number
+   * (`firstSeq`, as stored) on, or the start of its update range before its first compaction.
+   * Reading from there skips the deletion markers of every compacted update, which LevelDB
+   * keeps until its own compactions and would otherwise step over on every load.
+   */
+  #liveUpdatesStart(name: string, firstSeq: Uint8Array | undefined): string {
+    return firstSeq === undefined
+      ? updatesStart(name)
+      : updateKey(name, Number.parseInt(text(firstSeq), 16))
   }
 
   async #deleteOps(gte: string, lt: string): Promise<BatchOp[]> {
