@@ -42,8 +42,9 @@ export interface StoredDocInfo {
   /** Bytes on record (snapshot and appended updates, before any LevelDB compression). */
   readonly bytes: number
   /**
-   * When updates were last appended (ms since the epoch, the store's clock); null when the
-   * document was last written before the store recorded it.
+   * When updates were last appended (ms since the epoch, the store's clock; a store may keep
+   * it to the second, at most 1 s behind); null when the document was last written before the
+   * store recorded it.
    */
   readonly lastModified: number | null
 }
