@@ -60,3 +60,18 @@ export function encodeAwarenessUpdate(entries: Iterable<AwarenessEntry>): Uint8A
   }
   return encoding.toUint8Array(encoder)
 }
+
+/**
+ * Fold `entries` into `held` (client id → entry), keeping each client's newest entry: what a
+ * coalesced awareness update must carry. An equal clock replaces: y-protocols accepts a
+ * removal at the same clock as the state it removes.
+ */
+export function keepNewest(
+  held: Map<number, AwarenessEntry>,
+  entries: Iterable<AwarenessEntry>,
+): void {
+  for (const entry of entries) {
+    const previous = held.get(entry.clientId)
+    if (previous === undefined || entry.clock >= previous.clock) held.set(entry.clientId, entry)
+  }
+}

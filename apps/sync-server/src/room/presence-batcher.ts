@@ -8,7 +8,11 @@
  * Why: every presence update is sent to every peer. With 200 clients moving cursors at 2 Hz
  * that is 80,000 frames a second; batched per 50 ms, 4,000.
  */
-import { type AwarenessEntry, encodeAwarenessUpdate } from '../protocol/awareness-codec.js'
+import {
+  type AwarenessEntry,
+  encodeAwarenessUpdate,
+  keepNewest,
+} from '../protocol/awareness-codec.js'
 
 /** Clock and timer, injected so tests can drive them. */
 export interface BatchClock {
@@ -46,10 +50,7 @@ export class PresenceBatcher {
     }
     const held = this.#held ?? new Map<number, AwarenessEntry>()
     this.#held = held
-    for (const entry of entries) {
-      const previous = held.get(entry.clientId)
-      if (previous === undefined || entry.clock >= previous.clock) held.set(entry.clientId, entry)
-    }
+    keepNewest(held, entries)
     if (this.#timer === null) {
       const wait = Math.max(0, this.#lastSentAt + this.#intervalMs - now)
       this.#timer = this.#clock.setTimeout(() => this.#flush(), wait)

@@ -2,120 +2,54 @@
  * One document being edited: a Y.Doc, its presence table, its peers and its write path,
  * composed (a room has a Y.Doc; it is not one).
  */
-import type { Logger } from 'pino'
 import * as Y from 'yjs'
-import type { Grant } from '../auth/grant.js'
-import type { SentFrameKind, ServerMetrics } from '../metrics.js'
-import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../protocol/awareness-codec.js'
+import type { SentFrameKind } from '../metrics.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import {
   type ClientMessage,
-  encodeAwarenessMessage,
   encodePermissionDenied,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
 } from '../protocol/codec.js'
 import { ProtocolError } from '../protocol/protocol-error.js'
-import type { DocStore, NewVersion, StoredDoc, VersionInfo } from '../storage/doc-store.js'
-import { ApplyFailedError, DocGuard, type DocGuardOptions } from './doc-guard.js'
+import type { NewVersion, StoredDoc, VersionInfo } from '../storage/doc-store.js'
+import { ApplyFailedError, DocGuard } from './doc-guard.js'
+import { LazyDoc, StoredDocError } from './lazy-doc.js'
 import { mergeUpdates } from './merge-updates.js'
-import { PresenceBatcher } from './presence-batcher.js'
-import { type PresenceRewrite, PresenceTable, type PresenceValidator } from './presence-table.js'
+import { type DurableBatch, RoomClosedError, RoomPersistence } from './room-persistence.js'
+import { RoomPresence } from './room-presence.js'
 import {
-  type DurableBatch,
-  type PersistenceOptions,
-  RoomClosedError,
-  RoomPersistence,
-} from './room-persistence.js'
-import { type RoomClock, RoomVersions, type VersionOptions } from './room-versions.js'
+  type ChangeSource,
+  HANDOFF,
+  type Origin,
+  type Peer,
+  type RoomDeps,
+  RoomFailedError,
+  type RoomOptions,
+  ServerChange,
+  usersOf,
+} from './room-types.js'
+import { RoomVersions } from './room-versions.js'
 
-/** What a room needs from a connected client. */
-export interface Peer {
-  /** Short id for logs. */
-  readonly id: string
-  /** What the client may do; with a user, its identity replaces the one in its presence. */
-  readonly grant: Grant
-  /** Send one frame of message type `type` (for metrics); a peer that cannot take it closes itself. */
-  send(frame: Uint8Array, type: SentFrameKind): void
-  /** Close the peer's connection with a close code and reason. */
-  close(code: number, reason: string): void
-}
-
-/** Room settings, from the server config. */
-export interface RoomOptions extends PersistenceOptions, DocGuardOptions, VersionOptions {
-  /**
-   * How long after a document's deletion its clients are refused with 4410 (so a stale copy
-   * is not silently re-sent); 0: not at all. A change through the REST API lifts it.
-   */
-  readonly tombstoneMs: number
-  /** Largest presence state relayed, in bytes of JSON. */
-  readonly maxAwarenessStateBytes: number
-  /** Presence broadcasts within this interval of the last one are batched (see PresenceBatcher). */
-  readonly presenceIntervalMs: number
-  /** Updates applied but not yet durable, in bytes, beyond which updates are refused. */
-  readonly maxPendingBytes: number
-  /** Shape check of presence states (for example `parsePresence` from `@weft/awareness`). */
-  readonly validatePresence?: PresenceValidator | undefined
-}
-
-/** Services a room uses. */
-export interface RoomDeps {
-  readonly store: DocStore
-  readonly logger: Logger
-  readonly metrics: ServerMetrics
-  readonly clock: RoomClock
-  /**
-   * Called each time a batch of the document's updates became durable, with the users (token
-   * subjects) who wrote them; empty when authentication is off.
-   */
-  readonly onDocumentChanged?: (name: string, userIds: readonly string[]) => void
-}
-
-/** Who makes a change that does not come from a peer (a REST request). */
-export interface ChangeSource {
-  /** Short id for logs, e.g. `api`. */
-  readonly id: string
-  /** The authenticated user: client ids the change writes with are bound to it. */
-  readonly user: string | null
-}
-
-/** The transaction origin of a change from a `ChangeSource`: never a peer, so every peer gets it. */
-class ServerChange {
-  constructor(
-    readonly id: string,
-    readonly user: string | null,
-  ) {}
-}
-
-type Origin = Peer | ServerChange
-
-/** The origin of another node's copy merged in a cluster hand-off. */
-const HANDOFF = new ServerChange('handoff', null)
-
-/** A room the server cannot keep using; its peers should reconnect. */
-export class RoomFailedError extends Error {
-  override readonly name = 'RoomFailedError'
-}
+export {
+  type ChangeSource,
+  type Peer,
+  type RoomDeps,
+  RoomFailedError,
+  type RoomOptions,
+} from './room-types.js'
 
 /** The empty update (no structs, no deletions) clients send when they have nothing new. */
 const isEmptyUpdate = (update: Uint8Array): boolean =>
   update.byteLength === 2 && update[0] === 0 && update[1] === 0
 
-/** Real timers for the presence batcher. */
-const timers = {
-  now: () => performance.now(),
-  setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
-  clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
-}
-
-/** The state vector and the update of a document without content. */
+/** The state vector of a document without content. */
 const EMPTY_STATE_VECTOR = Uint8Array.of(0)
-const EMPTY_UPDATE = Uint8Array.of(0, 0)
 
 /**
  * How long after a client joins a room with a stored snapshot the document is built (to send
- * the room's own sync step 1, and to be ready for updates); see `Room.#buildLater`.
+ * the room's own sync step 1, and to be ready for updates); see `LazyDoc.buildLater`.
  */
 const BUILD_AFTER_JOIN_MS = 100
 
@@ -136,41 +70,23 @@ export async function loadRoom(name: string, options: RoomOptions, deps: RoomDep
 }
 
 /**
- * A loaded document and everyone editing it.
- *
- * The Y.Doc is built when something first needs it. Until then a room whose stored state is
- * one snapshot (how a room is left after it was unloaded or the server stopped) or nothing
- * (a new document) answers a client that holds nothing with those stored bytes as they are:
- * no decoding on the way to a new client's sync step 2, so opening a large document costs
- * reading it, and an idle room costs no Y.Doc at all. Its own sync step 1 (its state vector)
- * follows once the document is built, right after. The stored bytes are kept, and used for
- * new clients, until the first change.
+ * A loaded document and everyone editing it. Its Y.Doc is built on first use (`LazyDoc`): a
+ * client joining before that is answered from the stored bytes, and gets the room's own sync
+ * step 1 (its state vector) once the document is built, right after.
  */
 export class Room {
   readonly name: string
-  /** The document, once built (see `#docNow`). */
-  #doc: Y.Doc | null = null
-  /** What is stored, merged (null: nothing is); dropped at the first change after the load. */
-  #stored: Uint8Array | null
-  /**
-   * Whether `#stored` is exactly what a new client must get: it is one snapshot (or nothing)
-   * and no update was applied since the load.
-   */
-  #storedIsState: boolean
+  readonly #doc: LazyDoc
   /** Peers that joined before the document was built: they get its sync step 1 then. */
   #awaitingStep1: Set<Peer> | null = null
-  #buildScheduled = false
   readonly #options: RoomOptions
   readonly #deps: RoomDeps
   readonly #peers = new Set<Peer>()
-  readonly #presence: PresenceTable<Peer>
-  /** Every presence broadcast goes through it (removals too, so none overtakes a state). */
-  readonly #presenceOut: PresenceBatcher
+  readonly #presence: RoomPresence<Peer>
   readonly #persistence: RoomPersistence<Origin>
   readonly #guard: DocGuard<Origin>
   readonly #versions: RoomVersions
   #failed: RoomFailedError | null = null
-  #destroyed = false
   /** Set by `shut`: peers joining later are closed with this. */
   #shut: { code: number; reason: string } | null = null
   /** The tombstone's time, while the document counts as deleted. */
@@ -179,20 +95,19 @@ export class Room {
 
   constructor(name: string, options: RoomOptions, deps: RoomDeps, stored: StoredDoc) {
     this.name = name
-    this.#stored = stored.updates.length === 0 ? null : mergeUpdates(stored.updates)
-    this.#storedIsState = stored.updates.length === 0 || stored.appendedCount === 0
+    this.#doc = new LazyDoc(name, stored, {
+      onUpdate: (update, origin) => this.#persistence.add(update, origin as Origin),
+      onBuilt: (doc) => this.#sendAwaitedStep1(doc),
+    })
     this.#options = options
     this.#deps = deps
-    this.#presence = new PresenceTable<Peer>({
-      maxStateBytes: options.maxAwarenessStateBytes,
-      validate: options.validatePresence,
-    })
     this.#deletedAt = stored.deletedAt
-    this.#presenceOut = new PresenceBatcher(
-      options.presenceIntervalMs,
-      (update) => this.#broadcast(encodeAwarenessMessage(update), 'awareness', null),
-      timers,
-    )
+    this.#presence = new RoomPresence<Peer>(options, {
+      metrics: deps.metrics,
+      claim: (clientId, user, newOwners) => this.#guard.claim(clientId, user, newOwners),
+      addOwners: (owners) => this.#persistence.addOwners(owners),
+      broadcast: (frame) => this.#broadcast(frame, 'awareness', null),
+    })
     this.#persistence = new RoomPersistence<Origin>(
       {
         name,
@@ -224,74 +139,56 @@ export class Room {
       options,
     )
     // Appended updates are answered from the document, not from the stored bytes.
-    if (!this.#storedIsState) this.#docNow()
-  }
-
-  /** The document, built from what is stored if it is not yet. */
-  #docNow(): Y.Doc {
-    if (this.#doc !== null) return this.#doc
-    if (this.#failed !== null) throw this.#failed
-    // A guid of its own: the default one is a random UUID, which costs more than the rest of
-    // building an empty document (a server opens thousands).
-    const doc = new Y.Doc({ gc: true, guid: this.name })
-    try {
-      if (this.#stored !== null) Y.applyUpdate(doc, this.#stored)
-    } catch (cause) {
-      // What is stored does not decode: as a failed load, nobody gets this room; it stays
-      // on disk as it is.
-      doc.destroy()
-      this.#deps.metrics.roomLoadFailures.inc()
-      this.#deps.logger.error({ err: cause, room: this.name }, 'the stored document does not load')
-      this.#failed = new RoomFailedError(`stored document ${this.name} does not load`, { cause })
-      throw this.#failed
-    }
-    if (!this.#storedIsState) this.#stored = null
-    this.#doc = doc
-    // What a transaction actually integrated — never duplicates, never structs still waiting
-    // for their dependencies — is what gets stored and relayed.
-    doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (this.#storedIsState) {
-        // From now on new clients are answered from the document.
-        this.#storedIsState = false
-        this.#stored = null
-      }
-      this.#persistence.add(update, origin as Origin)
-    })
-    const waiting = this.#awaitingStep1
-    this.#awaitingStep1 = null
-    if (waiting !== null) {
-      const step1 = encodeSyncStep1(Y.encodeStateVector(doc))
-      for (const peer of waiting) if (this.#peers.has(peer)) peer.send(step1, 'sync-step1')
-    }
-    return doc
+    if (this.#doc.needsBuild) this.#docNow()
   }
 
   /**
-   * Build the document a little later (`BUILD_AFTER_JOIN_MS`). A joining client sends its
-   * sync step 1 at once; it is answered from the stored bytes, and building the document
-   * (which holds the event loop: ~100 ms for a 300 KB document) must not stall the rest of
-   * that answer still being written to the socket. An update that arrives first builds it
-   * at once (`#docNow`).
+   * The document, built from what is stored if it is not yet.
+   *
+   * @throws {RoomFailedError} when what is stored does not decode: as a failed load, nobody
+   * gets this room; it stays on disk as it is.
    */
+  #docNow(): Y.Doc {
+    if (this.#failed !== null) throw this.#failed
+    try {
+      return this.#doc.get()
+    } catch (error) {
+      if (!(error instanceof StoredDocError)) throw error
+      this.#failLoad(error)
+      throw this.#failed
+    }
+  }
+
+  #failLoad(error: StoredDocError): void {
+    if (this.#failed !== null) return
+    this.#deps.metrics.roomLoadFailures.inc()
+    this.#deps.logger.error(
+      { err: error.cause, room: this.name },
+      'the stored document does not load',
+    )
+    this.#failed = new RoomFailedError(error.message, { cause: error.cause })
+  }
+
+  /** Build the document soon (see `LazyDoc.buildLater`); a failure closes every peer. */
   #buildLater(): void {
-    if (this.#buildScheduled) return
-    this.#buildScheduled = true
-    const timer = setTimeout(() => {
-      if (this.#failed !== null || this.#destroyed) return
-      try {
-        this.#docNow()
-      } catch {
-        // Logged and counted by #docNow; the room is failed.
-        this.closePeers(CloseCode.internalError, 'document could not be loaded')
-      }
-    }, BUILD_AFTER_JOIN_MS)
-    timer.unref()
+    this.#doc.buildLater(BUILD_AFTER_JOIN_MS, (error) => {
+      this.#failLoad(error)
+      this.closePeers(CloseCode.internalError, 'document could not be loaded')
+    })
+  }
+
+  /** The document was built: send its sync step 1 to the peers that joined before. */
+  #sendAwaitedStep1(doc: Y.Doc): void {
+    const waiting = this.#awaitingStep1
+    this.#awaitingStep1 = null
+    if (waiting === null) return
+    const step1 = encodeSyncStep1(Y.encodeStateVector(doc))
+    for (const peer of waiting) if (this.#peers.has(peer)) peer.send(step1, 'sync-step1')
   }
 
   /** Whether nothing was ever stored or applied for this document. */
   get isEmpty(): boolean {
-    // Not built yet: empty exactly when nothing is stored.
-    return this.#doc === null ? this.#stored === null : this.#doc.store.clients.size === 0
+    return this.#doc.isEmpty
   }
 
   /** Whether the document was deleted less than `tombstoneMs` ago (and not re-created since). */
@@ -330,9 +227,10 @@ export class Room {
       return
     }
     this.#peers.add(peer)
-    if (this.#doc !== null) {
-      peer.send(encodeSyncStep1(Y.encodeStateVector(this.#doc)), 'sync-step1')
-    } else if (this.#stored === null) {
+    const built = this.#doc.built
+    if (built !== null) {
+      peer.send(encodeSyncStep1(Y.encodeStateVector(built)), 'sync-step1')
+    } else if (this.#doc.isEmpty) {
       peer.send(encodeSyncStep1(EMPTY_STATE_VECTOR), 'sync-step1')
     } else {
       // The state vector needs the document: the peer gets it once that is built.
@@ -340,16 +238,14 @@ export class Room {
       this.#awaitingStep1.add(peer)
       this.#buildLater()
     }
-    const states = this.#presence.entries()
-    if (states.length > 0) {
-      peer.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)), 'awareness')
-    }
+    const states = this.#presence.statesFrame()
+    if (states !== null) peer.send(states, 'awareness')
   }
 
   /** Remove a peer, and for everyone else the presence states it introduced. */
   leave(peer: Peer): void {
     if (!this.#peers.delete(peer)) return
-    this.#presenceOut.offer(this.#presence.removeOwner(peer))
+    this.#presence.leave(peer)
   }
 
   /**
@@ -370,13 +266,10 @@ export class Room {
         else this.#applyUpdate(peer, message.update)
         return
       case 'awareness':
-        this.#applyAwareness(peer, message.update)
+        this.#presence.apply(peer, message.update)
         return
       case 'query-awareness':
-        peer.send(
-          encodeAwarenessMessage(encodeAwarenessUpdate(this.#presence.entries())),
-          'awareness',
-        )
+        peer.send(this.#presence.queryAnswer(), 'awareness')
         return
       default: {
         const unreachable: never = message
@@ -512,12 +405,11 @@ export class Room {
   /** Release the document. Call after `flush()`; anything not yet durable is dropped. */
   destroy(): void {
     this.#shut ??= { code: CloseCode.tryAgainLater, reason: 'document is reloading; reconnect' }
-    this.#destroyed = true
-    this.#presenceOut.dispose()
+    this.#presence.dispose()
     this.#versions.dispose()
     this.#persistence.stop()
     this.#peers.clear()
-    this.#doc?.destroy()
+    this.#doc.destroy()
   }
 
   #assertUsable(): void {
@@ -533,16 +425,18 @@ export class Room {
   }
 
   #answerStep1(peer: Peer, stateVector: Uint8Array): void {
-    if (this.#storedIsState && isEmptyStateVector(stateVector)) {
+    const stored = isEmptyStateVector(stateVector) ? this.#doc.storedState() : null
+    if (stored !== null) {
       // Nothing changed since the load, and the client holds nothing: the stored state is
       // exactly the answer (and nothing is waiting to be stored).
-      peer.send(encodeSyncStep2(this.#stored ?? EMPTY_UPDATE), 'sync-step2')
-      if (this.#doc === null && this.#stored !== null) this.#buildLater()
+      peer.send(encodeSyncStep2(stored), 'sync-step2')
+      if (this.#doc.built === null && !this.#doc.isEmpty) this.#buildLater()
       return
     }
+    const doc = this.#docNow()
     let diff: Uint8Array
     try {
-      diff = Y.encodeStateAsUpdate(this.#docNow(), stateVector)
+      diff = Y.encodeStateAsUpdate(doc, stateVector)
     } catch (cause) {
       throw new ProtocolError('INVALID_UPDATE', 'state vector does not decode', { cause })
     }
@@ -588,35 +482,6 @@ export class Room {
     this.#deps.metrics.updatesApplied.inc()
   }
 
-  #applyAwareness(peer: Peer, update: Uint8Array): void {
-    let entries = decodeAwarenessUpdate(update)
-    const received = entries.length
-    const user = peer.grant.user
-    if (user !== null) {
-      // Announcing a client id binds it to the user, as writing with it does.
-      const newOwners = new Map<number, string>()
-      entries = entries.filter((entry) => this.#guard.claim(entry.clientId, user, newOwners))
-      this.#deps.metrics.awarenessDropped.inc(
-        { reason: 'foreign-client' },
-        received - entries.length,
-      )
-      this.#persistence.addOwners(newOwners)
-    }
-    const rewrite = user === null ? undefined : identityRewrite(user, peer.grant.displayName)
-    const { accepted, dropped } = this.#presence.apply(peer, entries, rewrite)
-    for (const { reason } of dropped) {
-      if (reason !== 'stale') this.#deps.metrics.awarenessDropped.inc({ reason })
-    }
-    if (accepted.length === 0) return
-    // Relay the client's bytes as they are unless something in them was dropped. The sender
-    // gets its own update back, as from the reference server: y-websocket clients reconnect
-    // when they receive nothing for 30 s, and their awareness renewal (every 15 s) is what a
-    // client alone in a room receives.
-    const unchanged =
-      accepted.length === entries.length && accepted.every((e, i) => e === entries[i])
-    this.#presenceOut.offer(accepted, unchanged ? update : undefined)
-  }
-
   #relay(batch: DurableBatch<Origin>): void {
     const { updates } = batch
     const update = mergeUpdates(updates)
@@ -628,29 +493,5 @@ export class Room {
     for (const peer of this.#peers) {
       if (peer !== skip) peer.send(frame, type)
     }
-  }
-}
-
-/** The distinct users behind `origins` (none when authentication is off). */
-function usersOf(origins: readonly Origin[]): string[] {
-  const users = new Set<string>()
-  for (const origin of origins) {
-    const user = origin instanceof ServerChange ? origin.user : origin.grant.user
-    if (user !== null) users.add(user)
-  }
-  return [...users]
-}
-
-/**
- * With authentication on, the identity others see comes from the token: `user.id` is the
- * token's subject and `user.name` its `name` claim (or the subject), whatever the client
- * put there. Other fields (colour, cursor) stay the client's.
- */
-function identityRewrite(user: string, displayName: string | null): PresenceRewrite {
-  return (state) => {
-    const claimed = state.user
-    const base =
-      claimed !== null && typeof claimed === 'object' && !Array.isArray(claimed) ? claimed : {}
-    return { ...state, user: { ...base, id: user, name: displayName ?? user } }
   }
 }

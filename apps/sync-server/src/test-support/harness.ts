@@ -349,15 +349,20 @@ export function createManualClock(startMs = Date.UTC(2025, 0, 1)): ManualClock {
       return timers.size
     },
     async advance(ms) {
-      now += ms
-      const due = [...timers.entries()]
-        .filter(([, t]) => t.at <= now)
-        .sort((a, b) => a[1].at - b[1].at)
+      // Timer by timer, in time order, each at its own time: a timer set by one that ran is
+      // run too when it falls in the same span.
+      const end = now + ms
       const work: unknown[] = []
-      for (const [id, timer] of due) {
-        timers.delete(id)
-        work.push(timer.callback())
+      for (;;) {
+        const due = [...timers.entries()]
+          .filter(([, t]) => t.at <= end)
+          .sort((a, b) => a[1].at - b[1].at)[0]
+        if (due === undefined) break
+        timers.delete(due[0])
+        now = Math.max(now, due[1].at)
+        work.push(due[1].callback())
       }
+      now = end
       await Promise.all(work)
     },
   }

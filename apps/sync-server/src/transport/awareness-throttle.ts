@@ -7,6 +7,7 @@ import {
   type AwarenessEntry,
   decodeAwarenessUpdate,
   encodeAwarenessUpdate,
+  keepNewest,
 } from '../protocol/awareness-codec.js'
 import { TokenBucket } from './token-bucket.js'
 
@@ -43,10 +44,7 @@ export class AwarenessThrottle {
     }
     const held = this.#held ?? new Map<number, AwarenessEntry>()
     this.#held = held
-    for (const entry of decodeAwarenessUpdate(update)) {
-      const previous = held.get(entry.clientId)
-      if (previous === undefined || entry.clock >= previous.clock) held.set(entry.clientId, entry)
-    }
+    keepNewest(held, decodeAwarenessUpdate(update))
     this.#schedule()
   }
 

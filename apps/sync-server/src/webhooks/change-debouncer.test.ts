@@ -1,44 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { ChangeDebouncer, type CoalescedChange, type DebouncerClock } from './change-debouncer.js'
-
-/** A manual clock: timers run only when `advance` passes them. */
-function fakeClock(): DebouncerClock & { advance(ms: number): void; timers: number } {
-  let now = 0
-  let nextId = 1
-  const timers = new Map<number, { at: number; callback: () => void }>()
-  return {
-    now: () => now,
-    setTimeout(callback, ms) {
-      const id = nextId++
-      timers.set(id, { at: now + ms, callback })
-      return id
-    },
-    clearTimeout(handle) {
-      timers.delete(handle as number)
-    },
-    advance(ms) {
-      const end = now + ms
-      for (;;) {
-        const due = [...timers.entries()]
-          .filter(([, t]) => t.at <= end)
-          .sort((a, b) => a[1].at - b[1].at)[0]
-        if (due === undefined) break
-        timers.delete(due[0])
-        now = due[1].at
-        due[1].callback()
-      }
-      now = end
-    },
-    get timers() {
-      return timers.size
-    },
-  }
-}
+import { createManualClock } from '../test-support/harness.js'
+import { ChangeDebouncer, type CoalescedChange } from './change-debouncer.js'
 
 const options = { debounceMs: 100, maxWaitMs: 1000, maxUsers: 3, maxPending: 10 }
 
 function setup(overrides: Partial<typeof options> = {}) {
-  const clock = fakeClock()
+  const clock = createManualClock(0)
   const emitted: (CoalescedChange & { at: number })[] = []
   const debouncer = new ChangeDebouncer(
     { ...options, ...overrides },
@@ -49,14 +16,14 @@ function setup(overrides: Partial<typeof options> = {}) {
 }
 
 describe('ChangeDebouncer', () => {
-  it('emits once a document has been quiet for debounceMs', () => {
+  it('emits once a document has been quiet for debounceMs', async () => {
     const { clock, emitted, debouncer } = setup()
     debouncer.changed('a', ['u1'])
-    clock.advance(50)
+    await clock.advance(50)
     debouncer.changed('a', ['u2'])
-    clock.advance(99)
+    await clock.advance(99)
     expect(emitted).toEqual([])
-    clock.advance(1)
+    await clock.advance(1)
     expect(emitted).toEqual([
       {
         document: 'a',
@@ -69,14 +36,14 @@ describe('ChangeDebouncer', () => {
       },
     ])
     expect(debouncer.pendingCount).toBe(0)
-    expect(clock.timers).toBe(0)
+    expect(clock.pending).toBe(0)
   })
 
-  it('emits at maxWaitMs while changes never pause, then starts a new window', () => {
+  it('emits at maxWaitMs while changes never pause, then starts a new window', async () => {
     const { clock, emitted, debouncer } = setup()
     for (let t = 0; t <= 2500; t += 50) {
       debouncer.changed('busy', [])
-      clock.advance(50)
+      await clock.advance(50)
     }
     // Changes at 0, 50, …, 2500: windows [0, 1000), [1000, 2000), then quiet after 2500.
     expect(emitted.map((e) => e.at)).toEqual([1000, 2000])
@@ -84,48 +51,48 @@ describe('ChangeDebouncer', () => {
     expect(emitted[1]).toMatchObject({ firstAt: 1000, lastAt: 1950 })
   })
 
-  it('keeps documents apart', () => {
+  it('keeps documents apart', async () => {
     const { clock, emitted, debouncer } = setup()
     debouncer.changed('a', [])
-    clock.advance(60)
+    await clock.advance(60)
     debouncer.changed('b', [])
-    clock.advance(40)
+    await clock.advance(40)
     expect(emitted.map((e) => e.document)).toEqual(['a'])
-    clock.advance(60)
+    await clock.advance(60)
     expect(emitted.map((e) => e.document)).toEqual(['a', 'b'])
   })
 
-  it('lists at most maxUsers distinct users and says when it truncated', () => {
+  it('lists at most maxUsers distinct users and says when it truncated', async () => {
     const { clock, emitted, debouncer } = setup()
     debouncer.changed('a', ['u1', 'u1', 'u2'])
     debouncer.changed('a', ['u2', 'u3', 'u4', 'u5'])
-    clock.advance(100)
+    await clock.advance(100)
     expect(emitted[0]).toMatchObject({ users: ['u1', 'u2', 'u3'], usersTruncated: true })
   })
 
-  it('emits the oldest early when maxPending documents wait, losing none', () => {
+  it('emits the oldest early when maxPending documents wait, losing none', async () => {
     const { clock, emitted, debouncer } = setup({ maxPending: 2 })
     debouncer.changed('a', [])
     debouncer.changed('b', [])
     debouncer.changed('c', [])
     expect(emitted.map((e) => e.document)).toEqual(['a'])
     expect(debouncer.pendingCount).toBe(2)
-    clock.advance(100)
+    await clock.advance(100)
     expect(emitted.map((e) => e.document)).toEqual(['a', 'b', 'c'])
   })
 
-  it('flush emits one document at once', () => {
+  it('flush emits one document at once', async () => {
     const { clock, emitted, debouncer } = setup()
     debouncer.changed('a', [])
     debouncer.changed('b', [])
     debouncer.flush('b')
     debouncer.flush('c')
     expect(emitted.map((e) => e.document)).toEqual(['b'])
-    clock.advance(100)
+    await clock.advance(100)
     expect(emitted.map((e) => e.document)).toEqual(['b', 'a'])
   })
 
-  it('flushAll emits everything pending at once', () => {
+  it('flushAll emits everything pending at once', async () => {
     const { clock, emitted, debouncer } = setup()
     debouncer.changed('a', ['u1'])
     debouncer.changed('b', [])
@@ -134,8 +101,8 @@ describe('ChangeDebouncer', () => {
       ['a', 0],
       ['b', 0],
     ])
-    expect(clock.timers).toBe(0)
-    clock.advance(1000)
+    expect(clock.pending).toBe(0)
+    await clock.advance(1000)
     expect(emitted).toHaveLength(2)
   })
 })
