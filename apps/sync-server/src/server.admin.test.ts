@@ -76,6 +76,28 @@ describe('live revoke', () => {
     expect(alice.provider.wsconnected).toBe(true)
   })
 
+  it('keeps refusing a revoked token after a restart', async () => {
+    const options = { authSecret: SECRET, adminKey: ADMIN, dataDir: await tempDir(cleanup) }
+    const token = (user: string) =>
+      createToken({ key: SECRET, user, doc: '*', access: 'write', ttlSeconds: 600 })
+    const [malloryToken, aliceToken] = await Promise.all([token('mallory'), token('alice')])
+    const first = await startServer(cleanup, options)
+    expect((await revoke(first.httpUrl, { user: 'mallory' })).status).toBe(200)
+    await first.server.close()
+
+    const second = await startServer(cleanup, options)
+    const refused = new WebSocket(`${second.wsUrl}/doc?token=${malloryToken}`)
+    cleanup.add(() => refused.terminate())
+    refused.on('error', () => undefined)
+    const answer = await new Promise((resolve) => {
+      refused.on('unexpected-response', (_req, res) => resolve(res.statusCode))
+      refused.on('open', () => resolve('accepted'))
+    })
+    expect(answer).toBe(403)
+    // Only what was revoked: another user's token of the same age still works.
+    await synced(connectClient(cleanup, second.wsUrl, 'doc', { params: { token: aliceToken } }))
+  })
+
   it('downgrades the sockets of a document to read-only', async () => {
     const { wsUrl, httpUrl } = await startServer(cleanup, { adminKey: ADMIN })
     const a = connectClient(cleanup, wsUrl, 'frozen')

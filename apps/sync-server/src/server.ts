@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws'
 import { docNameOfApiUrl } from './api/api-path.js'
 import { createDocumentApi } from './api/doc-api.js'
 import { loadVerificationKey } from './auth/load-key.js'
+import { createLevelDbRevocationLog, type RevocationLog } from './auth/revocation-log.js'
 import { type RevocationMode, Revocations, type RevocationTarget } from './auth/revocations.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
 import { Cluster } from './cluster/cluster.js'
@@ -102,6 +103,12 @@ export interface SyncServer {
 }
 
 /**
+ * How many revocations are kept, and for how long: a week, so issue tokens for less than that
+ * (a token issued before a revocation that has since expired works again).
+ */
+const REVOCATION_LIMITS = { maxEntries: 100_000, maxAgeMs: 7 * 24 * 3_600_000 } as const
+
+/**
  * Create a sync server.
  *
  * @example
@@ -189,8 +196,9 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       },
     },
   )
-  // Revocations last a week: issue tokens for less than that.
-  const revocations = new Revocations({ maxEntries: 100_000, maxAgeMs: 7 * 24 * 3_600_000 })
+  const revocations = new Revocations(REVOCATION_LIMITS)
+  /** Where revocations are stored (LevelDB storage only), set once the store is open. */
+  let revocationLog: RevocationLog | null = null
   const documentApi = createDocumentApi({
     registry: () => (state === 'listening' ? registry : null),
     store: () => store,
@@ -244,11 +252,26 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     ],
   })
 
-  /** Close or downgrade every socket here a revocation covers (and, with auth, tokens issued before). */
-  function revoke(target: RevocationTarget, mode: RevocationMode): number {
-    if (verifier !== null) revocations.add(target, mode, Date.now())
+  /**
+   * Close or downgrade every socket here a revocation covers and, with auth, refuse the tokens
+   * issued before it, also after a restart: resolves once the revocation is stored.
+   */
+  async function revoke(target: RevocationTarget, mode: RevocationMode): Promise<number> {
+    const at = Date.now()
+    if (verifier !== null) revocations.add(target, mode, at)
     const affected = sockets.revoke(target, mode)
     logger.info({ ...target, mode, affected }, 'access revoked')
+    if (verifier !== null && revocationLog !== null) {
+      try {
+        await revocationLog.append({ target, mode, at })
+      } catch (error) {
+        logger.error(
+          { err: error, ...target, mode },
+          'storing a revocation failed; it holds until this process stops',
+        )
+        throw error
+      }
+    }
     return affected
   }
 
@@ -323,6 +346,16 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     if (store === null) {
       if (config.storage === 'memory') store = createMemoryStore()
       else store = levelStore = await openLevelDbStore({ dir: config.dataDir, fsync: config.fsync })
+    }
+    if (levelStore !== null) {
+      revocationLog = createLevelDbRevocationLog(levelStore.sublevel('revocations'), {
+        fsync: config.fsync,
+        ...REVOCATION_LIMITS,
+      })
+      // Before the first upgrade can be answered: a revoked token stays revoked.
+      for (const { target, mode, at } of await revocationLog.load(Date.now())) {
+        revocations.add(target, mode, at)
+      }
     }
     const settings = webhookSettings(config)
     if (settings !== null) {

@@ -69,8 +69,11 @@ export interface ClusterDeps {
   readonly metrics: ServerMetrics
   /** This node's rooms, for the hand-off. */
   readonly rooms: HandoffRooms
-  /** Revoke on this node only; returns the number of sockets closed or downgraded. */
-  readonly revokeLocal: (target: RevocationTarget, mode: RevocationMode) => number
+  /**
+   * Revoke on this node only; resolves with the number of sockets closed or downgraded once
+   * the revocation is stored.
+   */
+  readonly revokeLocal: (target: RevocationTarget, mode: RevocationMode) => Promise<number>
   /** The current time (the rooms' clock), for tombstones. */
   readonly now: () => number
 }
@@ -338,7 +341,7 @@ export class Cluster {
     target: RevocationTarget,
     mode: RevocationMode,
   ): Promise<{ affected: number; unreachable: string[] }> {
-    let affected = this.#deps.revokeLocal(target, mode)
+    let affected = await this.#deps.revokeLocal(target, mode)
     const unreachable = this.membership.unreachable()
     await Promise.all(
       this.membership.linkedPeers().map(async (peer) => {
@@ -440,10 +443,9 @@ export class Cluster {
       return this.#localPage(store, request).then((page) => ({ op: 'list', ...page }))
     }
     if (request.op === 'revoke') {
-      return Promise.resolve({
-        op: 'revoke',
-        affected: this.#deps.revokeLocal(request.target, request.mode),
-      })
+      return this.#deps
+        .revokeLocal(request.target, request.mode)
+        .then((affected) => ({ op: 'revoke', affected }))
     }
     const handoff = this.#handoff
     if (handoff === null) return Promise.reject(new Error('node is starting'))
