@@ -57,9 +57,10 @@ beforeAll(async () => {
         await tempDir(cleanup, `weft-${name}-`),
         '--static-dir',
         APP_DIR,
-        // Every client arrives from nginx's address (as in compose.cluster.yaml).
-        '--max-connections-per-ip',
-        '100000',
+        // Every client arrives from nginx's address: trust its X-Forwarded-For, so the
+        // per-address limit applies to the clients nginx forwards for.
+        '--trusted-proxies',
+        '127.0.0.1',
         ...(CLUSTER
           ? ['--node-id', name, '--cluster-nodes', list, '--cluster-secret', secret]
           : []),

@@ -29,6 +29,7 @@ import { type RoomClock, systemClock } from './room/room-versions.js'
 import type { DocStore } from './storage/doc-store.js'
 import { type LevelDbDocStore, openLevelDbStore } from './storage/leveldb-store.js'
 import { createMemoryStore } from './storage/memory-store.js'
+import { createProxyTrust } from './transport/client-address.js'
 import { ClientSockets, type PeerInfo } from './transport/client-sockets.js'
 import { ConnectionLimits } from './transport/connection-limits.js'
 import { TOKEN_SUBPROTOCOL } from './transport/upgrade-auth.js'
@@ -289,7 +290,8 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     connectionsCheckingInterval: Math.min(1000, config.handshakeTimeoutMs / 4),
   }
   let http: Server = createServer(serverOptions, handleRequest)
-  const limits = new ConnectionLimits(config, metrics)
+  const proxies = createProxyTrust(config.trustedProxies)
+  const limits = new ConnectionLimits(config, metrics, proxies)
 
   const onUpgrade = createUpgradeHandler({
     wss,
@@ -304,11 +306,17 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     verifier: () => verifier,
     openSockets: () => sockets.servedCount + sockets.forwardedCount,
     // An upgrade that was still being decided when shutdown began is turned away here.
-    serve: (ws, doc, grant, req, via) => {
+    clientAddress: (req) => {
+      const remote = req.socket.remoteAddress ?? 'unknown'
+      return proxies === null
+        ? remote
+        : proxies.clientAddress(remote, req.headers['x-forwarded-for'])
+    },
+    serve: (ws, doc, grant, ip, via) => {
       if (state !== 'listening' || registry === null) {
         ws.close(CloseCode.goingAway, 'server shutting down')
       } else {
-        sockets.serve(ws, doc, grant, registry, { ip: req.socket.remoteAddress, via })
+        sockets.serve(ws, doc, grant, registry, { ip, via })
       }
     },
     pipe: (client, ownerSocket, doc, owner) => {

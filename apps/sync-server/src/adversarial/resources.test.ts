@@ -58,6 +58,49 @@ describe('adversarial resource use', () => {
     )
   })
 
+  it('behind a trusted proxy, limits each address it forwards for, not the proxy', async () => {
+    const server = await startServer(cleanup, {
+      maxConnectionsPerIp: 2,
+      trustedProxies: ['127.0.0.5'],
+    })
+    // What the proxy sends: the client's own claim on the left, the proxy's entry on the right.
+    const via = (forwardedFor: string, localAddress = '127.0.0.5') => {
+      const ws = new WebSocket(`${server.wsUrl}/doc`, {
+        localAddress,
+        headers: { 'x-forwarded-for': forwardedFor },
+      })
+      cleanup.add(() => ws.terminate())
+      ws.on('error', () => undefined)
+      return ws
+    }
+    const outcome = (ws: WebSocket) =>
+      new Promise<number | 'open' | 'dropped'>((resolve) => {
+        ws.once('open', () => resolve('open'))
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+        ws.once('close', () => resolve('dropped'))
+      })
+    const first = [via('203.0.113.9'), via('198.51.100.1, 203.0.113.9')]
+    expect(await Promise.all(first.map(outcome))).toEqual(['open', 'open'])
+    // A third from the same client is refused, whatever it wrote on the left; the proxy's
+    // own address is not limited: other clients still get in through it.
+    expect(await outcome(via('203.0.113.10, 203.0.113.9'))).toBe(429)
+    expect(await Promise.all([via('203.0.113.10'), via('203.0.113.11')].map(outcome))).toEqual([
+      'open',
+      'open',
+    ])
+    // A closed socket gives its place back.
+    const closing = first[0] as WebSocket
+    const closed = new Promise((resolve) => closing.once('close', resolve))
+    closing.close()
+    await closed
+    await expect.poll(() => outcome(via('203.0.113.9'))).toBe('open')
+    // From an address that is not a trusted proxy the header means nothing: the connecting
+    // address is the client.
+    const direct = [1, 2, 3].map((i) => via(`192.0.2.${i}`, '127.0.0.6'))
+    const results = await Promise.all(direct.map(outcome))
+    expect(results.sort()).toEqual(['dropped', 'open', 'open'])
+  })
+
   it('disconnects handshakes that never complete (slowloris)', async () => {
     const server = await startServer(cleanup, { handshakeTimeoutMs: 1000 })
     const watch = await watchWith(cleanup, server, 'target')

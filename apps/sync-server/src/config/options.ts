@@ -5,6 +5,7 @@
 import { type ClusterNode, isNodeId, nodeList } from '../cluster/node-list.js'
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../webhooks/webhook-event.js'
 import {
+  addressList,
   boolean,
   bytes,
   ConfigError,
@@ -108,6 +109,15 @@ export const OPTIONS = {
     group: 'Security',
     description:
       'Browser origins allowed to open WebSockets, e.g. `https://app.example.com,https://*.example.com`; `*` allows any. Empty (the default): only pages served by this server (same host) and non-browser clients (no Origin header).',
+  }),
+  trustedProxies: option({
+    flag: 'trusted-proxies',
+    env: 'WEFT_TRUSTED_PROXIES',
+    parser: addressList,
+    default: [] as readonly string[],
+    group: 'Security',
+    description:
+      'Reverse proxies (addresses or CIDR ranges, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` is believed: a WebSocket arriving through one counts against, and is logged with, the address the proxy forwards for (the rightmost one that is not itself a trusted proxy), and the proxy itself is not limited per address. Empty (the default): the connecting address is the client.',
   }),
   tlsCert: option({
     flag: 'tls-cert',
@@ -345,7 +355,7 @@ export const OPTIONS = {
     default: 200,
     group: 'Limits',
     description:
-      'Open TCP connections per client address (HTTP and WebSocket); beyond it new ones are dropped at once. Behind a proxy every client shares its address: raise it.',
+      'Open TCP connections per client address (HTTP and WebSocket); beyond it new ones are dropped at once. Behind a reverse proxy, list it in --trusted-proxies so WebSockets count against the address it forwards for.',
   }),
   maxRooms: option({
     flag: 'max-rooms',

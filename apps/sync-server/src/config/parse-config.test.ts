@@ -45,6 +45,11 @@ describe('parseConfig', () => {
       fsync: true,
     })
     expect(parse([], { WEFT_FSYNC: 'false' }).fsync).toBe(false)
+    expect(parse(['--trusted-proxies', '10.0.0.0/8, 192.0.2.7,fd00::/8']).trustedProxies).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      'fd00::/8',
+    ])
   })
 
   it('asks for help', () => {
@@ -58,6 +63,8 @@ describe('parseConfig', () => {
     [['--log-level', 'loud'], /--log-level must be one of/],
     [['--compact-after-bytes', '12 parsecs'], /--compact-after-bytes must be a size/],
     [['stray'], /positional/],
+    [['--trusted-proxies', '10.0.0.0/33'], /--trusted-proxies must be IP addresses or CIDR/],
+    [['--trusted-proxies', 'proxy.local'], /got "proxy.local"/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseConfig({ argv, env: {} })).toThrow(message)
   })

@@ -2,6 +2,7 @@
  * Parsers for option values given as text (command line or environment). Each returns the
  * typed value or throws a `ConfigError` whose message completes "--flag …".
  */
+import { isIP } from 'node:net'
 
 /** A configuration value that cannot be used. The message is one line, fit for a terminal. */
 export class ConfigError extends Error {
@@ -198,6 +199,28 @@ export const urlList: ValueParser<readonly string[]> = {
     }
     if (new Set(urls).size !== urls.length) throw new ConfigError('lists the same URL twice')
     return urls
+  },
+  format: list.format,
+}
+
+/**
+ * A list of IP addresses and CIDR ranges (`10.0.0.0/8`, `fd00::/8`, `192.0.2.7`),
+ * comma-separated.
+ */
+export const addressList: ValueParser<readonly string[]> = {
+  describe: 'comma-separated IP addresses or CIDR ranges',
+  parse(value) {
+    const items = list.parse(value)
+    for (const item of items) {
+      const [address = '', prefix, extra] = item.split('/')
+      const family = isIP(address)
+      const bits = family === 4 ? 32 : 128
+      const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits)
+      if (family === 0 || !prefixOk || extra !== undefined) {
+        throw new ConfigError(`must be IP addresses or CIDR ranges (got "${item}")`)
+      }
+    }
+    return items
   },
   format: list.format,
 }

@@ -10,7 +10,7 @@
  *   the entry node gave it (origin and token are not checked again), or closed with 4503 when
  *   this node does not own the document (the client reconnects and is routed anew).
  */
-import type { IncomingMessage } from 'node:http'
+import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
@@ -48,8 +48,16 @@ export interface UpgradeDeps {
   verifier(): TokenVerifier | null
   /** Client sockets open on this node (served here or forwarded). */
   openSockets(): number
-  /** Serve a socket here. `via` is the entry node of a forwarded socket. */
-  serve(ws: WebSocket, doc: string, grant: Grant, req: IncomingMessage, via: string | null): void
+  /**
+   * The client address of a request: the connecting one, or behind a trusted proxy the one it
+   * forwards for.
+   */
+  clientAddress(req: IncomingMessage): string
+  /**
+   * Serve a socket here. `ip` is the client's address (for a forwarded socket, the entry
+   * node's); `via` is the entry node of a forwarded socket.
+   */
+  serve(ws: WebSocket, doc: string, grant: Grant, ip: string | undefined, via: string | null): void
   /** Pipe a client socket to the owner's socket. */
   pipe(client: WebSocket, ownerSocket: WebSocket, doc: string, owner: string): void
 }
@@ -101,6 +109,15 @@ export function createUpgradeHandler(
       })
       return
     }
+    const ip = deps.clientAddress(req)
+    if (!deps.limits.admitClient(req.socket as Socket, ip)) {
+      refuse(req, socket, head, {
+        status: 429,
+        closeCode: CloseCode.tryAgainLater,
+        reason: 'too many connections from this address',
+      })
+      return
+    }
     const decision = await decideUpgrade(req, doc, {
       allowedOrigins: deps.allowedOrigins,
       verifier: deps.verifier(),
@@ -112,7 +129,7 @@ export function createUpgradeHandler(
       logger.info(
         {
           room: doc,
-          ip: req.socket.remoteAddress,
+          ip,
           origin: req.headers.origin,
           status: decision.status,
           authFailure,
@@ -129,7 +146,7 @@ export function createUpgradeHandler(
       logger.info(
         {
           room: doc,
-          ip: req.socket.remoteAddress,
+          ip,
           origin: req.headers.origin,
           user: decision.grant.user,
           status: 403,
@@ -150,7 +167,7 @@ export function createUpgradeHandler(
     // Decided now, synchronously before serving: the view may have changed while we waited.
     const route = cluster.route(doc)
     if (route.kind === 'local') {
-      wss.handleUpgrade(req, socket, head, (ws) => deps.serve(ws, doc, grant, req, null))
+      wss.handleUpgrade(req, socket, head, (ws) => deps.serve(ws, doc, grant, ip, null))
       return
     }
     if (route.kind === 'unavailable') {
@@ -218,7 +235,7 @@ export function createUpgradeHandler(
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) =>
-      deps.serve(ws, claim.doc, claim.grant, req, claim.from),
+      deps.serve(ws, claim.doc, claim.grant, req.socket.remoteAddress, claim.from),
     )
   }
 
@@ -246,20 +263,12 @@ export function createUpgradeHandler(
   }
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-}
-
 /** Answer an upgrade request with a plain HTTP error and close the socket. */
 export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
   if (socket.destroyed) return
   const body = `${message}\n`
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   )
