@@ -57,3 +57,19 @@ test('a killed and restarted server keeps the content; the page reconnects', asy
   await alice.close()
   await bob.close()
 })
+
+test('a document deleted while open says so, instead of "Offline"', async ({ browser, server }) => {
+  const alice = await contextAs(browser, ALICE)
+  const page = await openDoc(alice, server, 'doomed')
+  await editorOf(page).click()
+  await page.keyboard.type('Short-lived.')
+  await expectSaved(page)
+
+  const res = await fetch(`${server.url}/api/docs/doomed`, { method: 'DELETE' })
+  expect(res.status).toBe(204)
+  // The server closes the socket with 4410 (permanent): the page shows why, not "Offline".
+  await expect(page.locator('#editor')).toHaveAttribute('data-weft-refusal', '4410')
+  await expect(page.locator('#editor')).toHaveAttribute('data-weft-status', 'offline')
+  await expect(page.locator('.status-pill')).toHaveText('Deleted')
+  await alice.close()
+})

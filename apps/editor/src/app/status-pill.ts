@@ -1,11 +1,26 @@
-/** The status pill: "Saved", "Saving…", "Connecting…", "Offline — 3 changes pending". */
+/**
+ * The status pill: "Saved", "Saving…", "Connecting…", "Offline — 3 changes pending", or why
+ * the server refused the document ("Deleted", "No access", …).
+ */
 import type { EditorStatus } from '../lib/index.js'
 import { h } from './dom.js'
+
+/** What a person is told for a permanent close code (docs/PROTOCOL.md). */
+const REFUSALS: Record<number, string> = {
+  4401: 'Not signed in',
+  4403: 'No access',
+  4410: 'Deleted',
+  4413: 'Too large to open',
+}
 
 /** Text and tone of a status. */
 export function describeStatus(status: EditorStatus): { text: string; tone: string } {
   const pending = status.unconfirmed
   const changes = `${pending} ${pending === 1 ? 'change' : 'changes'}`
+  if (status.refusal !== null) {
+    const text = REFUSALS[status.refusal.code] ?? 'Refused by the server — reload'
+    return { text: pending > 0 ? `${text} — ${changes} not saved` : text, tone: 'refused' }
+  }
   switch (status.connection) {
     case 'connecting':
       return { text: 'Connecting…', tone: 'pending' }
@@ -36,6 +51,9 @@ export function createStatusPill(): { element: HTMLElement; show(status: EditorS
       const { text, tone } = describeStatus(status)
       label.textContent = text
       element.dataset.tone = tone
+      // The server's own words, for whoever wants the detail.
+      if (status.refusal === null) element.removeAttribute('title')
+      else element.title = `${status.refusal.code} ${status.refusal.reason}`.trim()
     },
   }
 }

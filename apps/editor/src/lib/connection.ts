@@ -10,7 +10,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import { WebsocketProvider } from 'y-websocket'
 import type * as Y from 'yjs'
 import { createConfirmationLedger, type LedgerAction } from './confirmation-ledger.js'
-import { deriveStatus, type EditorStatus } from './status.js'
+import { deriveStatus, type EditorStatus, type Refusal } from './status.js'
 
 /** A token, or a function returning a fresh one; called before every (re)connect. */
 export type TokenSource = string | (() => string | Promise<string>)
@@ -84,6 +84,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   let watched: WebSocket | null = null
   let markScheduled = false
   let unauthorizedInARow = 0
+  let refusal: Refusal | null = null
 
   const clearRetry = (): void => {
     if (retryTimer !== null) clearTimeout(retryTimer)
@@ -94,6 +95,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   const start = (): void => {
     clearRetry()
     if (destroyed || !online) return
+    refusal = null
     if (typeof token !== 'function') {
       provider.connect()
       return
@@ -164,6 +166,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       watched.addEventListener('message', onMessage)
       ledger.socketOpened()
       triedBefore = true
+      refusal = null
     }
     options.onChange()
   }
@@ -172,16 +175,19 @@ export function createConnection(options: ConnectionOptions): Connection {
     unwatch()
     ledger.socketClosed()
     triedBefore = true
+    // Codes 4400–4499 mean "do not retry", as in y-websocket, except 4401 with a token
+    // function: the server closes a live socket with it when its token expires, and a fresh
+    // token is exactly what cures that.
+    const code = event?.code ?? 0
+    if (managed && code === UNAUTHORIZED) unauthorizedInARow++
+    const renewable =
+      managed && code === UNAUTHORIZED && unauthorizedInARow <= MAX_UNAUTHORIZED_IN_A_ROW
+    const permanent = code >= 4400 && code < 4500 && !renewable
+    if (permanent) refusal = { code, reason: event?.reason ?? '' }
     if (managed && online && !destroyed) {
       // Reconnect ourselves, with a fresh token, instead of y-websocket's timer (which
-      // would reuse the old URL). Codes 4400–4499 mean "do not retry", as in y-websocket,
-      // except 4401: the server closes a live socket with it when its token expires, and a
-      // fresh token is exactly what cures that.
+      // would reuse the old URL).
       provider.shouldConnect = false
-      const code = event?.code ?? 0
-      if (code === UNAUTHORIZED) unauthorizedInARow++
-      const renewable = code === UNAUTHORIZED && unauthorizedInARow <= MAX_UNAUTHORIZED_IN_A_ROW
-      const permanent = code >= 4400 && code < 4500 && !renewable
       if (!permanent) retryLater()
     }
     options.onChange()
@@ -232,6 +238,7 @@ export function createConnection(options: ConnectionOptions): Connection {
         triedBefore,
         browserOnline: online,
         unconfirmed: ledger.unconfirmed,
+        refusal,
       }),
     destroy() {
       if (destroyed) return

@@ -17,7 +17,7 @@ export {
   STATUS_ATTRIBUTES,
 } from './mount-editor.js'
 export type { EditorUser } from './presence.js'
-export type { ConnectionState, EditorStatus } from './status.js'
+export type { ConnectionState, EditorStatus, Refusal } from './status.js'
 export {
   createWeftEditorElementClass,
   defineWeftEditor,

@@ -82,6 +82,11 @@ export interface EditorHandle {
   linkAt(): string | null
   setUser(user: EditorUser): void
   setReadOnly(readOnly: boolean): void
+  /**
+   * Connect again now: after `status.refusal` (say, once access was granted again), or to
+   * skip the back-off. A token function is asked for a fresh token.
+   */
+  reconnect(): void
   focus(): void
   /** Remove everything the editor added. Safe to call twice. */
   destroy(): void
@@ -92,6 +97,7 @@ export const STATUS_ATTRIBUTES = [
   'data-weft-status',
   'data-weft-synced',
   'data-weft-unconfirmed',
+  'data-weft-refusal',
 ] as const
 
 function randomId(): string {
@@ -120,7 +126,12 @@ export function mountEditor(element: HTMLElement, options: EditorOptions): Edito
   const awareness = new Awareness(doc)
   let readOnly = options.readOnly ?? false
   let destroyed = false
-  let status: EditorStatus = { connection: 'connecting', synced: false, unconfirmed: 0 }
+  let status: EditorStatus = {
+    connection: 'connecting',
+    synced: false,
+    unconfirmed: 0,
+    refusal: null,
+  }
   let handle: EditorHandle | null = null
   let seeded = options.initialContent === undefined
   let cacheReady = options.offlineCache === false
@@ -184,6 +195,8 @@ export function mountEditor(element: HTMLElement, options: EditorOptions): Edito
     element.setAttribute('data-weft-status', status.connection)
     element.setAttribute('data-weft-synced', String(status.synced))
     element.setAttribute('data-weft-unconfirmed', String(status.unconfirmed))
+    if (status.refusal === null) element.removeAttribute('data-weft-refusal')
+    else element.setAttribute('data-weft-refusal', String(status.refusal.code))
   }
 
   const rendering = createCursorRendering(awareness)
@@ -257,6 +270,7 @@ export function mountEditor(element: HTMLElement, options: EditorOptions): Edito
       view.setProps({ editable: () => !readOnly })
       if (handle !== null) options.onUpdate?.(handle)
     },
+    reconnect: () => connection.connect(),
     focus: () => view.focus(),
     destroy() {
       if (destroyed) return

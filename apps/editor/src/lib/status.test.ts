@@ -7,6 +7,7 @@ const base: StatusInputs = {
   triedBefore: false,
   browserOnline: true,
   unconfirmed: 0,
+  refusal: null,
 }
 
 describe('deriveStatus', () => {
@@ -22,9 +23,16 @@ describe('deriveStatus', () => {
       connection: 'connected',
       synced: true,
       unconfirmed: 0,
+      refusal: null,
     })
     expect(deriveStatus({ ...connected, unconfirmed: 2 }).synced).toBe(false)
     expect(deriveStatus({ ...connected, providerSynced: false }).synced).toBe(false)
     expect(deriveStatus({ ...base, providerSynced: true, triedBefore: true }).synced).toBe(false)
+  })
+
+  it('is offline with the refusal until a socket opens again', () => {
+    const refusal = { code: 4410, reason: 'document deleted' }
+    expect(deriveStatus({ ...base, refusal })).toMatchObject({ connection: 'offline', refusal })
+    expect(deriveStatus({ ...base, refusal, socketOpen: true }).refusal).toBeNull()
   })
 })
