@@ -17,6 +17,8 @@ export interface DocPageEnv {
   /** Base path of the server's REST API (`/api`), for the History panel. */
   readonly api: string
   readonly storage: Storage
+  /** A document token (see `page-token.ts`), or null when the server needs none. */
+  readonly token: string | null
 }
 
 /** Render the editor page of `name` into `root`. Returns a function that tears it down. */
@@ -40,7 +42,9 @@ export function renderDocPage(root: HTMLElement, name: string, env: DocPageEnv):
     saveIdentity(env.storage, next)
     handle?.setUser(next)
   })
-  const history = createHistoryPanel({ api: createVersionsApi(env.api, name) })
+  const history = createHistoryPanel({
+    api: createVersionsApi(env.api, name, { token: env.token }),
+  })
   const host = h('div', { class: 'sheet__editor', id: 'editor' })
 
   root.replaceChildren(
@@ -77,6 +81,7 @@ export function renderDocPage(root: HTMLElement, name: string, env: DocPageEnv):
     server: env.server,
     doc: name,
     user: identity,
+    ...(env.token === null ? {} : { token: env.token }),
     onStatus: (status) => pill.show(status),
     // You are shown by the identity button; the avatars list the others.
     onPeers: (peers) => avatars.show(peers.filter((peer) => !peer.isSelf)),

@@ -7,6 +7,7 @@ import './app.css'
 import { docNameFromPath } from './doc-names.js'
 import { renderDocPage } from './doc-page.js'
 import { renderLanding } from './landing.js'
+import { resolvePageToken } from './page-token.js'
 
 // In `npm run dev` Vite proxies /ws/<doc> (and /api) to a sync server; built, the app is
 // served by the sync server itself, which takes WebSockets on every path.
@@ -18,10 +19,21 @@ function start(root: HTMLElement): void {
   const render = (): void => {
     teardown?.()
     const name = docNameFromPath(window.location.pathname)
-    teardown =
-      name === null
-        ? renderLanding(root, window.localStorage, go)
-        : renderDocPage(root, name, { server: SERVER, api: API, storage: window.localStorage })
+    if (name === null) {
+      teardown = renderLanding(root, window.localStorage, go)
+      return
+    }
+    const { token, hash } = resolvePageToken(name, window.location.hash, window.sessionStorage)
+    if (hash !== null) {
+      const { pathname, search } = window.location
+      window.history.replaceState(null, '', `${pathname}${search}${hash}`)
+    }
+    teardown = renderDocPage(root, name, {
+      server: SERVER,
+      api: API,
+      storage: window.localStorage,
+      token,
+    })
   }
   const go = (path: string): void => {
     window.history.pushState(null, '', path)

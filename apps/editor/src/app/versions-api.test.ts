@@ -14,7 +14,7 @@ function fakeFetch(status: number, body: unknown) {
 describe('createVersionsApi', () => {
   it('calls the document’s version endpoints, the name percent-encoded', async () => {
     const { calls, fetchFn } = fakeFetch(200, { versions: [] })
-    const api = createVersionsApi('/api', 'team/notes', fetchFn)
+    const api = createVersionsApi('/api', 'team/notes', { fetch: fetchFn })
     expect(await api.list()).toEqual([])
     await api.save('Draft')
     await api.restore(3)
@@ -24,11 +24,23 @@ describe('createVersionsApi', () => {
       ['POST', '/api/docs/team%2Fnotes/versions/3/restore'],
     ])
     expect(calls[1]?.init?.body).toBe('{"label":"Draft"}')
+    expect(calls[1]?.init?.headers).toEqual({ 'content-type': 'application/json' })
+  })
+
+  it('sends the document token with every call', async () => {
+    const { calls, fetchFn } = fakeFetch(200, { versions: [] })
+    const api = createVersionsApi('/api', 'd', { fetch: fetchFn, token: 'jwt' })
+    await api.list()
+    await api.save(null)
+    expect(calls.map((c) => c.init?.headers)).toEqual([
+      { authorization: 'Bearer jwt' },
+      { authorization: 'Bearer jwt', 'content-type': 'application/json' },
+    ])
   })
 
   it('turns refusals into errors carrying the server’s message and code', async () => {
     const { fetchFn } = fakeFetch(409, { error: 'too many versions', code: 'VERSION_LIMIT' })
-    const error = await createVersionsApi('/api', 'd', fetchFn)
+    const error = await createVersionsApi('/api', 'd', { fetch: fetchFn })
       .save(null)
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ApiRequestError)
@@ -43,7 +55,7 @@ describe('createVersionsApi', () => {
     const failing = (async () => {
       throw new TypeError('fetch failed')
     }) as typeof fetch
-    await expect(createVersionsApi('/api', 'd', failing).list()).rejects.toMatchObject({
+    await expect(createVersionsApi('/api', 'd', { fetch: failing }).list()).rejects.toMatchObject({
       message: 'The server cannot be reached.',
       status: 0,
     })

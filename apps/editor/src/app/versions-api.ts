@@ -33,20 +33,32 @@ export class ApiRequestError extends Error {
   }
 }
 
-/**
- * Calls for document `doc` under `base` (e.g. `/api`). `fetchFn` is injected so the panel
- * can be tried without a server.
- */
+/** How the calls are made. */
+export interface VersionsApiOptions {
+  /** A document token, sent as `Authorization: Bearer` (servers with authentication on). */
+  readonly token?: string | null
+  /** Injected so the panel can be tried without a server. */
+  readonly fetch?: typeof fetch
+}
+
+/** Calls for document `doc` under `base` (e.g. `/api`). */
 export function createVersionsApi(
   base: string,
   doc: string,
-  fetchFn: typeof fetch = (input, init) => fetch(input, init),
+  options: VersionsApiOptions = {},
 ): VersionsApi {
+  const fetchFn = options.fetch ?? ((input, init) => fetch(input, init))
+  const auth: Record<string, string> =
+    options.token == null ? {} : { authorization: `Bearer ${options.token}` }
   const root = `${base}/docs/${encodeURIComponent(doc)}/versions`
   const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
     let res: Response
     try {
-      res = await fetchFn(`${root}${path}`, { cache: 'no-store', ...init })
+      res = await fetchFn(`${root}${path}`, {
+        cache: 'no-store',
+        ...init,
+        headers: { ...auth, ...(init?.headers as Record<string, string> | undefined) },
+      })
     } catch {
       throw new ApiRequestError('The server cannot be reached.', 0, null)
     }
