@@ -12,7 +12,12 @@ import { docNameOfApiUrl } from './api/api-path.js'
 import { createDocumentApi } from './api/doc-api.js'
 import { loadVerificationKey } from './auth/load-key.js'
 import { createLevelDbRevocationLog, type RevocationLog } from './auth/revocation-log.js'
-import { type RevocationMode, Revocations, type RevocationTarget } from './auth/revocations.js'
+import {
+  type Revocation,
+  type RevocationMode,
+  Revocations,
+  type RevocationTarget,
+} from './auth/revocations.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
 import { Cluster } from './cluster/cluster.js'
 import type { ServerConfig } from './config/options.js'
@@ -165,6 +170,8 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       unloadIfUnused: (doc) => registry?.unloadIfUnused(doc),
     },
     revokeLocal: (target, mode) => revoke(target, mode),
+    revocations: () => revocations.list(Date.now()),
+    absorbRevocations: (incoming) => absorbRevocations(incoming),
     now: () => clock.now(),
   })
 
@@ -276,6 +283,23 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     return affected
   }
 
+  /**
+   * Revocations another node holds (shared when a link opens): record and store the new ones,
+   * and close or downgrade the sockets here whose tokens they cover. Resolves with how many
+   * were new. Without auth there are no tokens to refuse: nothing is recorded.
+   */
+  async function absorbRevocations(incoming: readonly Revocation[]): Promise<number> {
+    if (verifier === null) return 0
+    const added = revocations.merge(incoming, Date.now())
+    for (const { target, mode, at } of added) {
+      const affected = sockets.revoke(target, mode, at)
+      logger.info({ ...target, mode, at, affected }, 'access revoked (learned from a peer)')
+    }
+    const log = revocationLog
+    if (log !== null) await Promise.all(added.map((revocation) => log.append(revocation)))
+    return added.length
+  }
+
   /** A document moved to another node: its sockets reconnect there; store and unload it. */
   async function evict(doc: string): Promise<void> {
     await sockets.moveAway(doc)
@@ -361,9 +385,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
         ...REVOCATION_LIMITS,
       })
       // Before the first upgrade can be answered: a revoked token stays revoked.
-      for (const { target, mode, at } of await revocationLog.load(Date.now())) {
-        revocations.add(target, mode, at)
-      }
+      revocations.merge(await revocationLog.load(Date.now()), Date.now())
     }
     const settings = webhookSettings(config)
     if (settings !== null) {

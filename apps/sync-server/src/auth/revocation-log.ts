@@ -6,14 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { LevelSection } from '../storage/leveldb-store.js'
-import type { RevocationMode, RevocationTarget } from './revocations.js'
-
-/** One revocation as stored: what, how, and when (ms since the epoch). */
-export interface StoredRevocation {
-  readonly target: RevocationTarget
-  readonly mode: RevocationMode
-  readonly at: number
-}
+import type { Revocation } from './revocations.js'
 
 /** Where revocations are kept between runs. */
 export interface RevocationLog {
@@ -24,8 +17,8 @@ export interface RevocationLog {
    * @throws {Error} when a record does not decode: a damaged revocation fails the start
    *   rather than silently giving access back.
    */
-  load(nowMs: number): Promise<StoredRevocation[]>
-  append(revocation: StoredRevocation): Promise<void>
+  load(nowMs: number): Promise<Revocation[]>
+  append(revocation: Revocation): Promise<void>
 }
 
 export interface RevocationLogOptions {
@@ -51,7 +44,7 @@ export function createLevelDbRevocationLog(
     async load(nowMs) {
       const records = await section.iterator().all()
       const cutoff = nowMs - options.maxAgeMs
-      const keep: StoredRevocation[] = []
+      const keep: Revocation[] = []
       const keptKeys: string[] = []
       const stale: string[] = []
       for (const [key, value] of records) {
@@ -83,7 +76,7 @@ export function createLevelDbRevocationLog(
   }
 }
 
-function decode(key: string, value: string): StoredRevocation {
+function decode(key: string, value: string): Revocation {
   let record: unknown
   try {
     record = JSON.parse(value)

@@ -43,4 +43,37 @@ describe('Revocations', () => {
     expect(targetCovers({ user: 'a', doc: 'd' }, 'a', 'd')).toBe(true)
     expect(targetCovers({ user: 'a', doc: 'd' }, 'a', 'e')).toBe(false)
   })
+
+  it('merges revocations from elsewhere once each, in time order', () => {
+    const list = new Revocations({ maxEntries: 3, maxAgeMs: 1000 })
+    list.add({ user: 'a' }, 'close', 500)
+    const added = list.merge(
+      [
+        { target: { user: 'a' }, mode: 'close', at: 500 },
+        { target: { user: 'b' }, mode: 'read-only', at: 300 },
+        { target: { user: 'b' }, mode: 'read-only', at: 300 },
+        { target: { user: 'c' }, mode: 'close', at: 10 },
+      ],
+      1200,
+    )
+    // a is known, b is new (once), c is past its age.
+    expect(added).toEqual([{ target: { user: 'b' }, mode: 'read-only', at: 300 }])
+    expect(list.list(1200).map((r) => r.at)).toEqual([300, 500])
+    expect(list.apply(grant('b', 200), 'doc', 1200)?.access).toBe('read')
+    // Beyond the size limit the oldest go, also when they are what was just merged.
+    expect(
+      list.merge(
+        [
+          { target: { user: 'd' }, mode: 'close', at: 600 },
+          { target: { user: 'e' }, mode: 'close', at: 700 },
+          { target: { user: 'f' }, mode: 'close', at: 250 },
+        ],
+        1200,
+      ),
+    ).toEqual([
+      { target: { user: 'd' }, mode: 'close', at: 600 },
+      { target: { user: 'e' }, mode: 'close', at: 700 },
+    ])
+    expect(list.list(1200).map((r) => r.target.user)).toEqual(['a', 'd', 'e'])
+  })
 })

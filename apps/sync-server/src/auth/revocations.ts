@@ -15,11 +15,16 @@ export interface RevocationTarget {
 /** `close`: no access at all. `read-only`: write access is taken away. */
 export type RevocationMode = 'close' | 'read-only'
 
-interface Entry {
+/** One revocation: what, how, and when (ms since the epoch, on the node that made it). */
+export interface Revocation {
   readonly target: RevocationTarget
   readonly mode: RevocationMode
   readonly at: number
 }
+
+/** Revocations are the same when target, mode and time are. */
+const keyOf = ({ target, mode, at }: Revocation): string =>
+  JSON.stringify([target.user ?? null, target.doc ?? null, mode, at])
 
 /** Whether a target covers a connection of `user` to `doc`. */
 export function targetCovers(target: RevocationTarget, user: string | null, doc: string): boolean {
@@ -29,9 +34,10 @@ export function targetCovers(target: RevocationTarget, user: string | null, doc:
   return true
 }
 
-/** The revocations in force; bounded in count and age. */
+/** The revocations in force, oldest first; bounded in count and age. */
 export class Revocations {
-  readonly #entries: Entry[] = []
+  readonly #entries: Revocation[] = []
+  readonly #keys = new Set<string>()
   readonly #maxEntries: number
   readonly #maxAgeMs: number
 
@@ -42,9 +48,33 @@ export class Revocations {
 
   /** Record a revocation made at `nowMs`. */
   add(target: RevocationTarget, mode: RevocationMode, nowMs: number): void {
+    this.merge([{ target, mode, at: nowMs }], nowMs)
+  }
+
+  /**
+   * Record revocations made elsewhere or earlier (another node's, or stored ones); returns
+   * those that were new here and are still in force.
+   */
+  merge(revocations: readonly Revocation[], nowMs: number): Revocation[] {
+    const added: Revocation[] = []
+    for (const revocation of revocations) {
+      const key = keyOf(revocation)
+      if (revocation.at < nowMs - this.#maxAgeMs || this.#keys.has(key)) continue
+      // Mostly appended at the end; an older one from elsewhere goes where its time is.
+      let i = this.#entries.length
+      while (i > 0 && (this.#entries[i - 1] as Revocation).at > revocation.at) i--
+      this.#entries.splice(i, 0, revocation)
+      this.#keys.add(key)
+      added.push(revocation)
+    }
     this.#expire(nowMs)
-    this.#entries.push({ target, mode, at: nowMs })
-    if (this.#entries.length > this.#maxEntries) this.#entries.shift()
+    return added.filter((revocation) => this.#keys.has(keyOf(revocation)))
+  }
+
+  /** Every revocation in force, oldest first. */
+  list(nowMs: number): Revocation[] {
+    this.#expire(nowMs)
+    return [...this.#entries]
   }
 
   /**
@@ -64,8 +94,11 @@ export class Revocations {
   }
 
   #expire(nowMs: number): void {
-    while (this.#entries.length > 0 && (this.#entries[0] as Entry).at < nowMs - this.#maxAgeMs) {
-      this.#entries.shift()
+    const entries = this.#entries
+    let drop = Math.max(0, entries.length - this.#maxEntries)
+    while (drop < entries.length && (entries[drop] as Revocation).at < nowMs - this.#maxAgeMs) {
+      drop++
     }
+    for (const gone of entries.splice(0, drop)) this.#keys.delete(keyOf(gone))
   }
 }

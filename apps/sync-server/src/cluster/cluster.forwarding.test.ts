@@ -12,11 +12,19 @@ import { readBody } from '../http/read-body.js'
 import { sendJson } from '../http/send-json.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { encodeSyncUpdate } from '../protocol/codec.js'
-import { ADMIN_KEY, startCluster } from '../test-support/cluster-harness.js'
+import {
+  ADMIN_KEY,
+  linked,
+  membersOf,
+  nodeConfig,
+  planNodes,
+  startCluster,
+} from '../test-support/cluster-harness.js'
 import {
   Cleanup,
   connectClient,
   converged,
+  startServer,
   synced,
   until,
   upgradeStatus,
@@ -187,6 +195,44 @@ describe('a forwarded socket', () => {
         )
       ).status,
     ).toBe(403)
+  })
+})
+
+describe('a revocation made while a node was down', () => {
+  it('reaches that node when it links again, and closes the sockets it covers there', async () => {
+    const planned = await planNodes(cleanup, ['n1', 'n2'])
+    const members = membersOf(planned)
+    const [p1, p2] = planned
+    if (p1 === undefined || p2 === undefined) throw new Error('no nodes')
+    const config = (node: typeof p1) => nodeConfig(node, members, { authSecret: AUTH_SECRET })
+    const n1 = await startServer(cleanup, config(p1))
+    const n2 = await startServer(cleanup, config(p2))
+    await linked([n1, n2])
+    const oldToken = await token({ user: 'mallory', now: Date.now() - 60_000 })
+
+    await n2.server.close()
+    const answer = await fetch(`${n1.httpUrl}/admin/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'mallory' }),
+    })
+    expect(await answer.json()).toMatchObject({ affected: 0, unreachableNodes: ['n2'] })
+    await n1.server.close()
+
+    // n2 comes back alone: it never heard of the revocation, and lets mallory in.
+    const n2b = await startServer(cleanup, config(p2))
+    await n2b.server.cluster.membership.ready
+    const doc = ['a', 'b', 'c', 'd', 'e'].find((d) => ownerOf(`away-${d}`, ['n1', 'n2']) === 'n2')
+    const ws = new WebSocket(`${n2b.wsUrl}/away-${doc}?token=${oldToken}`)
+    cleanup.add(() => ws.terminate())
+    await new Promise((resolve) => ws.once('message', resolve))
+    const closed = closeCode(ws)
+
+    // n1 comes back (it stored the revocation) and tells n2 as soon as they link.
+    const n1b = await startServer(cleanup, config(p1))
+    await linked([n1b, n2b])
+    expect(await closed).toBe(CloseCode.forbidden)
+    expect((await upgradeStatus(n2b.httpUrl, `/away-${doc}?token=${oldToken}`)).status).toBe(403)
   })
 })
 

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Grant } from '../auth/grant.js'
-import type { RevocationMode, RevocationTarget } from '../auth/revocations.js'
+import type { Revocation, RevocationMode, RevocationTarget } from '../auth/revocations.js'
 import type { ServerConfig } from '../config/options.js'
 import type { HttpRoute } from '../http/http-handler.js'
 import { sendJson } from '../http/send-json.js'
@@ -19,7 +19,12 @@ import { type DocStore, StoreClosedError, type StoredDocPage } from '../storage/
 import { mergeDocPages, type NodeDocPage } from './doc-listing.js'
 import { Handoff, type HandoffEvent, type HandoffRooms } from './handoff.js'
 import { forwardHttpRequest } from './http-forwarder.js'
-import { HISTORY_REVISION, type LinkRequest, type LinkResponse } from './link-codec.js'
+import {
+  HISTORY_REVISION,
+  type LinkRequest,
+  type LinkResponse,
+  REVOCATIONS_REVISION,
+} from './link-codec.js'
 import { Membership, type MembershipEvent } from './membership.js'
 import { createNodeAuth, type NodeAuth, type NodeAuthCheck, nodeAssertionOf } from './node-auth.js'
 import type { ClusterNode } from './node-list.js'
@@ -74,6 +79,13 @@ export interface ClusterDeps {
    * the revocation is stored.
    */
   readonly revokeLocal: (target: RevocationTarget, mode: RevocationMode) => Promise<number>
+  /** The revocations this node holds, to share with a peer whose link opened. */
+  readonly revocations: () => readonly Revocation[]
+  /**
+   * Take revocations another node holds: record (and store) the new ones and act on the
+   * sockets here they cover; resolves with how many were new.
+   */
+  readonly absorbRevocations: (revocations: readonly Revocation[]) => Promise<number>
   /** The current time (the rooms' clock), for tombstones. */
   readonly now: () => number
 }
@@ -104,7 +116,7 @@ export interface ClusterStatus {
 
 /** Events of a cluster node, for operators' tooling and tests. */
 export interface ClusterEvents {
-  /** The view changed or a link opened or closed. */
+  /** The view changed, a link opened or closed, or a peer introduced itself on a link. */
   change: [MembershipEvent]
   /** A document was taken over or given away, or a hand-off scan ended. */
   handoff: [HandoffEvent]
@@ -158,7 +170,8 @@ export class Cluster {
         metrics: deps.metrics,
         onRequest: (from, request) => this.#answer(from, request),
         onChange: (event) => {
-          if (event.kind !== 'down') this.#handoff?.rebalance()
+          if (event.kind === 'hello') void this.#shareRevocations(event.peer)
+          else if (event.kind !== 'down') this.#handoff?.rebalance()
           this.events.emit('change', event)
         },
       },
@@ -436,6 +449,24 @@ export class Cluster {
     }
   }
 
+  /**
+   * A link to `peer` opened: tell it every revocation this node holds, so a node that was away
+   * (or is new) refuses the tokens revoked meanwhile. It does the same in return.
+   */
+  async #shareRevocations(peer: string): Promise<void> {
+    if (this.membership.peerProtocol(peer) < REVOCATIONS_REVISION) return
+    const revocations = this.#deps.revocations()
+    if (revocations.length === 0) return
+    try {
+      const answer = await this.membership.request(peer, { op: 'revocations', revocations })
+      if (answer.op === 'revocations' && answer.added > 0) {
+        this.#deps.logger.info({ peer, added: answer.added }, 'peer caught up on revocations')
+      }
+    } catch (error) {
+      this.#deps.logger.error({ err: error, peer }, 'sharing revocations with a peer failed')
+    }
+  }
+
   #answer(from: string, request: LinkRequest): Promise<LinkResponse> {
     if (request.op === 'list') {
       const store = this.#store
@@ -446,6 +477,11 @@ export class Cluster {
       return this.#deps
         .revokeLocal(request.target, request.mode)
         .then((affected) => ({ op: 'revoke', affected }))
+    }
+    if (request.op === 'revocations') {
+      return this.#deps
+        .absorbRevocations(request.revocations)
+        .then((added) => ({ op: 'revocations', added }))
     }
     const handoff = this.#handoff
     if (handoff === null) return Promise.reject(new Error('node is starting'))

@@ -193,6 +193,7 @@ export class Handoff {
       case 'version':
         return this.#giver.sendVersion(request.doc, request.token, request.id)
       case 'revoke':
+      case 'revocations':
       case 'list':
         return Promise.reject(new Error(`${request.op} is not a hand-off request`))
       default: {

@@ -28,6 +28,18 @@ describe('link codec', () => {
       id: 4,
       request: { op: 'revoke', target: { user: 'u', doc: 'd' }, mode: 'read-only' },
     },
+    {
+      type: 'request',
+      id: 8,
+      request: {
+        op: 'revocations',
+        revocations: [
+          { target: { user: 'u' }, mode: 'close', at: 1_700_000_000_000 },
+          { target: { doc: 'd' }, mode: 'read-only', at: 1_700_000_000_001 },
+        ],
+      },
+    },
+    { type: 'request', id: 9, request: { op: 'revocations', revocations: [] } },
     { type: 'response', id: 1, response: { op: 'take', result: 'none' } },
     { type: 'response', id: 1, response: { op: 'take', result: 'refused', owner: 'b' } },
     {
@@ -100,6 +112,7 @@ describe('link codec', () => {
     { type: 'response', id: 2, response: { op: 'commit', deleted: true } },
     { type: 'response', id: 3, response: { op: 'offer', result: 'not-owner' } },
     { type: 'response', id: 4, response: { op: 'revoke', affected: 2 } },
+    { type: 'response', id: 8, response: { op: 'revocations', added: 1 } },
     { type: 'error', id: 5, message: 'storage failed' },
   ])('round-trips %j', (message) => {
     expect(decodeLinkMessage(encodeLinkMessage(message))).toEqual(message)
@@ -174,7 +187,23 @@ describe('link codec', () => {
     ['an empty doc', frameOf({ type: 'request', id: 1, request: { op: 'take', doc: '' } })],
     [
       'a bad mode',
-      frameOf({ type: 'request', id: 1, request: { op: 'revoke', target: {}, mode: 'x' } }),
+      frameOf({
+        type: 'request',
+        id: 1,
+        request: { op: 'revoke', target: { user: 'u' }, mode: 'x' },
+      }),
+    ],
+    [
+      'a revocation of nobody',
+      frameOf({ type: 'request', id: 1, request: { op: 'revoke', target: {}, mode: 'close' } }),
+    ],
+    [
+      'a revocation without a time',
+      frameOf({
+        type: 'request',
+        id: 1,
+        request: { op: 'revocations', revocations: [{ target: { user: 'u' }, mode: 'close' }] },
+      }),
     ],
     [
       'bad owners',

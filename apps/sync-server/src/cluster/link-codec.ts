@@ -19,18 +19,21 @@
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import type { RevocationMode, RevocationTarget } from '../auth/revocations.js'
+import type { Revocation, RevocationMode, RevocationTarget } from '../auth/revocations.js'
 import type { VersionKind } from '../storage/doc-store.js'
 import type { ClusterNode } from './node-list.js'
 
 /**
  * The revision of the link messages this code speaks. 2 added versions and tombstones to
- * `take`, the `version` request and the `list` request.
+ * `take`, the `version` request and the `list` request; 3 the `revocations` request.
  */
-export const LINK_PROTOCOL = 2
+export const LINK_PROTOCOL = 3
 
 /** The first revision whose `take` carries versions and tombstones, and that answers `list`. */
 export const HISTORY_REVISION = 2
+
+/** The first revision that answers `revocations`. */
+export const REVOCATIONS_REVISION = 3
 
 /** A document in a node's page of a cluster-wide listing. */
 export interface ListedDoc {
@@ -57,6 +60,8 @@ export type LinkRequest =
   | { readonly op: 'list'; readonly after?: string; readonly limit: number }
   /** "Revoke this on your node too." */
   | { readonly op: 'revoke'; readonly target: RevocationTarget; readonly mode: RevocationMode }
+  /** "These are the revocations I hold": sent when a link opens, so a node that was away catches up. */
+  | { readonly op: 'revocations'; readonly revocations: readonly Revocation[] }
 
 /** The answer to a request, by its `op`. */
 export type LinkResponse =
@@ -94,6 +99,8 @@ export type LinkResponse =
   | { readonly op: 'version'; readonly result: 'gone' | 'stale' }
   | { readonly op: 'list'; readonly docs: readonly ListedDoc[]; readonly next?: string }
   | { readonly op: 'revoke'; readonly affected: number }
+  /** How many of them were new to the node. */
+  | { readonly op: 'revocations'; readonly added: number }
 
 /** One message on a link. */
 export type LinkMessage =
@@ -199,13 +206,15 @@ function request(r: Record<string, unknown>): LinkRequest {
         ? { op: 'list', limit }
         : { op: 'list', after: str(r.after, 'after'), limit }
     }
-    case 'revoke': {
-      const t = object(r.target, 'target')
-      const target: { user?: string; doc?: string } = {}
-      if (t.user !== undefined) target.user = str(t.user, 'target.user')
-      if (t.doc !== undefined) target.doc = str(t.doc, 'target.doc')
-      if (r.mode !== 'close' && r.mode !== 'read-only') throw new LinkProtocolError('bad mode')
-      return { op: 'revoke', target, mode: r.mode }
+    case 'revoke':
+      return { op: 'revoke', target: revocationTarget(r.target), mode: revocationMode(r.mode) }
+    case 'revocations': {
+      if (!Array.isArray(r.revocations)) throw new LinkProtocolError('revocations must be a list')
+      const revocations = r.revocations.map((entry: unknown): Revocation => {
+        const e = object(entry, 'revocation')
+        return { target: revocationTarget(e.target), mode: revocationMode(e.mode), at: id(e.at) }
+      })
+      return { op: 'revocations', revocations }
     }
     default:
       throw new LinkProtocolError(`unknown request ${JSON.stringify(r.op)}`)
@@ -280,9 +289,27 @@ function response(r: Record<string, unknown>, payload: Uint8Array): LinkResponse
     }
     case 'revoke':
       return { op: 'revoke', affected: id(r.affected) }
+    case 'revocations':
+      return { op: 'revocations', added: id(r.added) }
     default:
       throw new LinkProtocolError(`unknown response ${JSON.stringify(r.op)}`)
   }
+}
+
+function revocationTarget(value: unknown): RevocationTarget {
+  const t = object(value, 'target')
+  const target: { user?: string; doc?: string } = {}
+  if (t.user !== undefined) target.user = str(t.user, 'target.user')
+  if (t.doc !== undefined) target.doc = str(t.doc, 'target.doc')
+  if (target.user === undefined && target.doc === undefined) {
+    throw new LinkProtocolError('a target names a user, a document or both')
+  }
+  return target
+}
+
+function revocationMode(value: unknown): RevocationMode {
+  if (value !== 'close' && value !== 'read-only') throw new LinkProtocolError('bad mode')
+  return value
 }
 
 function members(value: unknown): ClusterNode[] {

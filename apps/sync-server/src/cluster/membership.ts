@@ -37,6 +37,8 @@ export type MembershipEvent =
   /** A link to `peer` opened (it may own documents this node holds). */
   | { readonly kind: 'up'; readonly peer: string }
   | { readonly kind: 'down'; readonly peer: string }
+  /** `peer` introduced itself on a link: its protocol revision (`peerProtocol`) is known. */
+  | { readonly kind: 'hello'; readonly peer: string }
   /** Every node of the view has been tried once: see `Membership.ready`. */
   | { readonly kind: 'ready' }
 
@@ -382,6 +384,7 @@ export class Membership {
           this.#recompute()
           const dialer = this.#dialers.get(node)
           if (link.direction === 'out' && dialer !== undefined) this.#attempted(dialer)
+          this.#deps.onChange({ kind: 'hello', peer: node })
         },
         onRequest: (link, request) => this.#deps.onRequest(link.peer, request),
         onClosed: (link) => this.#linkClosed(link),

@@ -118,11 +118,16 @@ export class ClientSockets {
     this.#logger.debug({ conn: id, room: doc, owner }, 'socket forwarded')
   }
 
-  /** Close or downgrade every socket served here that `target` covers. */
-  revoke(target: RevocationTarget, mode: RevocationMode): number {
+  /**
+   * Close or downgrade every socket served here that `target` covers; with `issuedBefore`,
+   * only those whose token was issued at or before that time (ms).
+   */
+  revoke(target: RevocationTarget, mode: RevocationMode, issuedBefore?: number): number {
     let affected = 0
     for (const connection of this.#connections) {
       if (!targetCovers(target, connection.grant.user, connection.docName)) continue
+      const { issuedAt } = connection.grant
+      if (issuedBefore !== undefined && issuedAt !== null && issuedAt > issuedBefore) continue
       affected++
       if (mode === 'close') connection.close(CloseCode.forbidden, 'access revoked')
       else connection.downgrade()
