@@ -79,3 +79,22 @@ export function blocksOf(page: Page): Promise<string[]> {
       }),
     )
 }
+
+/**
+ * Put `page`'s caret at the end of block `index` (0-based) and wait until `watcher` shows it
+ * there. Home, End and the arrows move the browser's selection first and ProseMirror reads it
+ * a moment later; a transaction in between (the cursor plugin redrawing a peer's caret that
+ * just moved) puts the caret back where it was. That race is ProseMirror's and y-prosemirror's
+ * and rare by hand, but a test moving two carets at once hits it: so the keys are pressed
+ * again until the other browser draws the caret in that block — then the editor's own state
+ * holds it, and typing goes where the test means.
+ */
+export async function caretToBlockEnd(page: Page, index: number, watcher: Page): Promise<void> {
+  const block = editorOf(watcher).locator(':scope > *').nth(index)
+  await expect(async () => {
+    await page.keyboard.press('Control+Home')
+    for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('End')
+    await expect(block.locator('.weft-cursor')).toHaveCount(1, { timeout: 2000 })
+  }).toPass()
+}

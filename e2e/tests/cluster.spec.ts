@@ -8,6 +8,7 @@ import {
   ALICE,
   BOB,
   blocksOf,
+  caretToBlockEnd,
   contextAs,
   editorOf,
   expect,
@@ -67,9 +68,8 @@ test('two browsers on different nodes behind nginx edit together', async ({ brow
   await expect.poll(() => blocksOf(pageB)).toEqual(['first', 'second'])
 
   await editorOf(pageB).click()
-  await pageB.keyboard.press('Control+End')
-  await pageA.keyboard.press('Control+Home')
-  await pageA.keyboard.press('End')
+  await caretToBlockEnd(pageB, 1, pageA)
+  await caretToBlockEnd(pageA, 0, pageB)
   await Promise.all([
     pageA.keyboard.type(' by Alice on one node', { delay: 15 }),
     pageB.keyboard.type(' by Bob on the other', { delay: 15 }),

@@ -6,6 +6,7 @@ import {
   ALICE,
   BOB,
   blocksOf,
+  caretToBlockEnd,
   contextAs,
   editorOf,
   expect,
@@ -28,9 +29,8 @@ test('concurrent typing in two browsers converges', async ({ browser, server }) 
   await expect.poll(() => blocksOf(pageB)).toEqual(['first', 'second'])
 
   await editorOf(pageB).click()
-  await pageB.keyboard.press('Control+End')
-  await pageA.keyboard.press('Control+Home')
-  await pageA.keyboard.press('End')
+  await caretToBlockEnd(pageB, 1, pageA)
+  await caretToBlockEnd(pageA, 0, pageB)
   await Promise.all([
     pageA.keyboard.type(' typed by Alice while Bob types', { delay: 15 }),
     pageB.keyboard.type(' typed by Bob while Alice types', { delay: 15 }),

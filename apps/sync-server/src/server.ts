@@ -271,7 +271,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     logger.info({ ...target, mode, affected }, 'access revoked')
     if (verifier !== null && revocationLog !== null) {
       try {
-        await revocationLog.append({ target, mode, at })
+        await revocationLog.append([{ target, mode, at }])
       } catch (error) {
         logger.error(
           { err: error, ...target, mode },
@@ -295,8 +295,7 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
       const affected = sockets.revoke(target, mode, at)
       logger.info({ ...target, mode, at, affected }, 'access revoked (learned from a peer)')
     }
-    const log = revocationLog
-    if (log !== null) await Promise.all(added.map((revocation) => log.append(revocation)))
+    await revocationLog?.append(added)
     return added.length
   }
 

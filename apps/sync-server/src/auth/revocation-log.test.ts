@@ -27,9 +27,11 @@ describe('revocation log', () => {
   it('gives back what was appended, oldest first, after the database is reopened', async () => {
     const dir = await tempDir(cleanup, 'weft-revocations-')
     const first = await openLog(dir)
-    await first.log.append({ target: { user: 'mallory' }, mode: 'close', at: T0 + 2 })
-    await first.log.append({ target: { doc: 'plans' }, mode: 'read-only', at: T0 + 1 })
-    await first.log.append({ target: { user: 'eve', doc: 'plans' }, mode: 'close', at: T0 + 2 })
+    await first.log.append([{ target: { user: 'mallory' }, mode: 'close', at: T0 + 2 }])
+    await first.log.append([
+      { target: { doc: 'plans' }, mode: 'read-only', at: T0 + 1 },
+      { target: { user: 'eve', doc: 'plans' }, mode: 'close', at: T0 + 2 },
+    ])
     await first.store.close()
 
     const second = await openLog(dir)
@@ -45,7 +47,7 @@ describe('revocation log', () => {
     const dir = await tempDir(cleanup, 'weft-revocations-')
     const { log, section } = await openLog(dir, { maxEntries: 2 })
     for (let i = 0; i < 5; i++) {
-      await log.append({ target: { user: `u${i}` }, mode: 'close', at: T0 + i * HOUR })
+      await log.append([{ target: { user: `u${i}` }, mode: 'close', at: T0 + i * HOUR }])
     }
     // At T0 + 25 h the first (T0) and second (T0 + 1 h) are older than a day.
     const loaded = await log.load(T0 + 25 * HOUR)
@@ -56,7 +58,7 @@ describe('revocation log', () => {
   it('refuses to start from a damaged record rather than give access back', async () => {
     const dir = await tempDir(cleanup, 'weft-revocations-')
     const { log, section } = await openLog(dir)
-    await log.append({ target: { user: 'mallory' }, mode: 'close', at: T0 })
+    await log.append([{ target: { user: 'mallory' }, mode: 'close', at: T0 }])
     await section.put('00000000ffff-x', '{"mode":"close","at":1}')
     await expect(log.load(T0)).rejects.toThrow(/is not a revocation/)
     await section.put('00000000ffff-x', 'not json')

@@ -18,7 +18,8 @@ export interface RevocationLog {
    *   rather than silently giving access back.
    */
   load(nowMs: number): Promise<Revocation[]>
-  append(revocation: Revocation): Promise<void>
+  /** Store `revocations` (one write). */
+  append(revocations: readonly Revocation[]): Promise<void>
 }
 
 export interface RevocationLogOptions {
@@ -69,9 +70,16 @@ export function createLevelDbRevocationLog(
       }
       return keep
     },
-    async append(revocation) {
-      const { target, mode, at } = revocation
-      await section.put(keyOf(at), JSON.stringify({ ...target, mode, at }), writeOptions)
+    async append(revocations) {
+      if (revocations.length === 0) return
+      await section.batch(
+        revocations.map(({ target, mode, at }) => ({
+          type: 'put',
+          key: keyOf(at),
+          value: JSON.stringify({ ...target, mode, at }),
+        })),
+        writeOptions,
+      )
     },
   }
 }
