@@ -328,13 +328,13 @@ export function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}
     accepting: () => state === 'listening' && registry !== null,
     verifier: () => verifier,
     openSockets: () => sockets.servedCount + sockets.forwardedCount,
-    // An upgrade that was still being decided when shutdown began is turned away here.
     clientAddress: (req) => {
       const remote = req.socket.remoteAddress ?? 'unknown'
       return proxies === null
         ? remote
         : proxies.clientAddress(remote, req.headers['x-forwarded-for'])
     },
+    // An upgrade that was still being decided when shutdown began is turned away here.
     serve: (ws, doc, grant, ip, via) => {
       if (state !== 'listening' || registry === null) {
         ws.close(CloseCode.goingAway, 'server shutting down')
